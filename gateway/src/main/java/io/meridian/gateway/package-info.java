@@ -1,0 +1,1 @@
+/** Placeholder. */ package io.meridian.gateway;
