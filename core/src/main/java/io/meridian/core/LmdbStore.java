@@ -1,0 +1,411 @@
+package io.meridian.core;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.meridian.core.config.MeridianConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.LmdbNativeException;
+import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The LMDB-backed {@link Store}: one environment per node under {@code <dataDir>/store}, one
+ * database per {@link Table}.
+ *
+ * <p>Implementation notes. LMDB allows one write transaction at a time and a durable commit costs
+ * about two fsyncs, so a transaction per request would cap a node at a few hundred writes per
+ * second. Instead, one writer thread owns every write transaction: it takes whatever updates are
+ * queued (up to {@code storage.maxBatchMutations}), applies them in order inside one transaction,
+ * commits once, and only then completes their futures — group commit. Updates to the same key in
+ * one batch see each other, because a write transaction reads its own writes. An update that throws
+ * is failed alone; a commit that fails (disk or map full) fails the whole batch, and since nothing
+ * in it was acknowledged, nothing acknowledged is lost.
+ *
+ * <p>The hybrid logical clock's high-water mark is written in the same transaction as the updates
+ * that used it, so a timestamp is never visible before it is durable, and a restarted node resumes
+ * above every timestamp it ever handed out.
+ *
+ * <p>Reads run on a small pool of reader threads, each in its own read transaction; they never wait
+ * for the writer (LMDB readers see the last committed snapshot).
+ */
+public final class LmdbStore implements Store {
+  private static final Logger log = LoggerFactory.getLogger(LmdbStore.class);
+
+  static final String STORE_DIRECTORY = "store";
+  private static final Set<String> KNOWN_DATA_DIR_ENTRIES = Set.of(STORE_DIRECTORY, "raft");
+  private static final int STORE_FORMAT = 1;
+  private static final byte[] FORMAT_KEY = "store.format".getBytes(UTF_8);
+  private static final byte[] CLOCK_KEY = "hlc.highWater".getBytes(UTF_8);
+  private static final int ENOSPC = 28;
+  private static final int READER_THREADS = 2;
+  private static final int READ_QUEUE_CAPACITY = 10_000;
+
+  private final Env<byte[]> env;
+  private final Map<Table, Dbi<byte[]>> dbis;
+  private final HybridLogicalClock clock;
+  private final BlockingQueue<PendingUpdate<?>> queue;
+  private final int maxBatch;
+  private final ReadWriteLock admission = new ReentrantReadWriteLock();
+  private final Thread writer;
+  private final ExecutorService readers;
+  private final DistributionSummary batchSizes;
+  private final Timer commitLatency;
+  private final Counter failedCommits;
+
+  private volatile boolean closing;
+  private long persistedClock; // writer thread only
+
+  private LmdbStore(
+      Env<byte[]> env,
+      Map<Table, Dbi<byte[]>> dbis,
+      HybridLogicalClock clock,
+      MeridianConfig.Storage config,
+      MeterRegistry registry) {
+    this.env = env;
+    this.dbis = dbis;
+    this.clock = clock;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.maxBatch = config.maxBatchMutations();
+    this.batchSizes =
+        DistributionSummary.builder("meridian.storage.batch.mutations")
+            .description("Mutations committed per LMDB transaction (group commit)")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+            .register(registry);
+    this.commitLatency =
+        Timer.builder("meridian.storage.commit")
+            .description("Time to apply and durably commit one batch")
+            .publishPercentileHistogram()
+            .register(registry);
+    this.failedCommits =
+        Counter.builder("meridian.storage.commit.failures")
+            .description("Batches whose commit failed (disk or map full, I/O error)")
+            .register(registry);
+    Gauge.builder("meridian.storage.queue.depth", queue, BlockingQueue::size)
+        .description("Mutations waiting for the storage writer")
+        .register(registry);
+    this.readers =
+        new ThreadPoolExecutor(
+            READER_THREADS,
+            READER_THREADS,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(READ_QUEUE_CAPACITY),
+            daemonThreads("meridian-storage-reader"));
+    this.persistedClock = clock.current();
+    this.writer = new Thread(this::writeLoop, "meridian-storage-writer");
+  }
+
+  /**
+   * Opens (creating if needed) the store under {@code dataDir}, checks its format, and restores the
+   * clock's high-water mark.
+   *
+   * @throws StoreException INCOMPATIBLE if the directory holds something that is not a Meridian
+   *     store, or a store of a newer format; IO if it cannot be opened
+   */
+  public static LmdbStore open(
+      Path dataDir,
+      MeridianConfig.Storage config,
+      HybridLogicalClock clock,
+      MeterRegistry registry) {
+    Path directory = prepareDirectory(dataDir);
+    Env<byte[]> env;
+    try {
+      env =
+          Env.create(ByteArrayProxy.PROXY_BA)
+              .setMapSize(config.mapSizeMb() << 20)
+              .setMaxDbs(Table.values().length)
+              .setMaxReaders(126)
+              .open(directory.toFile());
+    } catch (LmdbException e) {
+      throw new StoreException(
+          StoreException.Reason.IO, "cannot open LMDB environment in " + directory, e);
+    }
+    try {
+      Map<Table, Dbi<byte[]>> dbis = new EnumMap<>(Table.class);
+      for (Table table : Table.values()) {
+        dbis.put(table, env.openDbi(table.dbName(), DbiFlags.MDB_CREATE));
+      }
+      initialiseFormat(env, dbis);
+      readClock(env, dbis).ifPresent(clock::restoreAtLeast);
+      LmdbStore store = new LmdbStore(env, dbis, clock, config, registry);
+      store.writer.start();
+      return store;
+    } catch (RuntimeException e) {
+      env.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update) {
+    PendingUpdate<R> pending = new PendingUpdate<>(dbis.get(table), key, update);
+    admission.readLock().lock();
+    try {
+      if (closing) {
+        pending.fail(new StoreException(StoreException.Reason.CLOSED, "store is closing"));
+      } else if (!queue.offer(pending)) {
+        pending.fail(
+            new StoreException(StoreException.Reason.OVERLOADED, "storage writer queue is full"));
+      }
+    } finally {
+      admission.readLock().unlock();
+    }
+    return pending.future;
+  }
+
+  @Override
+  public CompletableFuture<Optional<byte[]>> get(Table table, byte[] key) {
+    Dbi<byte[]> dbi = dbis.get(table);
+    try {
+      return CompletableFuture.supplyAsync(() -> read(dbi, key), readers);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          new StoreException(
+              closing ? StoreException.Reason.CLOSED : StoreException.Reason.OVERLOADED,
+              "storage readers are " + (closing ? "closed" : "saturated")));
+    }
+  }
+
+  private Optional<byte[]> read(Dbi<byte[]> dbi, byte[] key) {
+    try (Txn<byte[]> txn = env.txnRead()) {
+      byte[] framed = dbi.get(txn, key);
+      return framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
+    }
+  }
+
+  @Override
+  public void close() {
+    admission.writeLock().lock();
+    try {
+      if (closing) {
+        return;
+      }
+      closing = true;
+    } finally {
+      admission.writeLock().unlock();
+    }
+    try {
+      writer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    readers.shutdown();
+    try {
+      readers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    env.close();
+    log.info("storage closed");
+  }
+
+  private void writeLoop() {
+    List<PendingUpdate<?>> batch = new ArrayList<>(maxBatch);
+    while (true) {
+      PendingUpdate<?> first;
+      try {
+        first = queue.poll(50, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        first = null;
+      }
+      if (first == null) {
+        if (closing && queue.isEmpty()) {
+          return;
+        }
+        continue;
+      }
+      batch.add(first);
+      queue.drainTo(batch, maxBatch - 1);
+      commit(batch);
+      batch.clear();
+    }
+  }
+
+  private void commit(List<PendingUpdate<?>> batch) {
+    long started = System.nanoTime();
+    long clockHighWater;
+    try (Txn<byte[]> txn = env.txnWrite()) {
+      for (PendingUpdate<?> pending : batch) {
+        pending.applyIn(txn);
+      }
+      clockHighWater = clock.current();
+      if (clockHighWater > persistedClock) {
+        dbis.get(Table.META).put(txn, CLOCK_KEY, ValueFrame.wrap(longBytes(clockHighWater)));
+      }
+      txn.commit();
+    } catch (LmdbException e) {
+      failedCommits.increment();
+      StoreException failure = classify(e);
+      log.warn("storage commit of {} mutations failed: {}", batch.size(), failure.getMessage());
+      batch.forEach(pending -> pending.fail(failure));
+      return;
+    }
+    persistedClock = Math.max(persistedClock, clockHighWater);
+    commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    batchSizes.record(batch.size());
+    batch.forEach(PendingUpdate::complete);
+  }
+
+  private static StoreException classify(LmdbException e) {
+    if (e instanceof Env.MapFullException) {
+      return new StoreException(StoreException.Reason.FULL, "LMDB map is full", e);
+    }
+    if (e instanceof LmdbNativeException nativeError && nativeError.getResultCode() == ENOSPC) {
+      return new StoreException(StoreException.Reason.FULL, "no space left on device", e);
+    }
+    return new StoreException(StoreException.Reason.IO, "storage commit failed: " + e, e);
+  }
+
+  private static Path prepareDirectory(Path dataDir) {
+    Path directory = dataDir.resolve(STORE_DIRECTORY);
+    try {
+      if (Files.isDirectory(dataDir) && !Files.exists(directory.resolve("data.mdb"))) {
+        try (Stream<Path> entries = Files.list(dataDir)) {
+          Optional<Path> foreign =
+              entries
+                  .filter(p -> !KNOWN_DATA_DIR_ENTRIES.contains(p.getFileName().toString()))
+                  .filter(p -> !p.getFileName().toString().equals("lost+found"))
+                  .findFirst();
+          if (foreign.isPresent()) {
+            throw new StoreException(
+                StoreException.Reason.INCOMPATIBLE,
+                dataDir + " is not a Meridian data directory (it holds " + foreign.get() + ")");
+          }
+        }
+      }
+      Files.createDirectories(directory);
+      return directory;
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Reason.IO, "cannot use " + directory + ": " + e, e);
+    }
+  }
+
+  private static void initialiseFormat(Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis) {
+    try (Txn<byte[]> txn = env.txnWrite()) {
+      Dbi<byte[]> meta = dbis.get(Table.META);
+      byte[] stored = meta.get(txn, FORMAT_KEY);
+      if (stored == null) {
+        if (dbis.get(Table.DATA).stat(txn).entries > 0) {
+          throw new StoreException(
+              StoreException.Reason.INCOMPATIBLE, "store has data but no format marker");
+        }
+        meta.put(txn, FORMAT_KEY, ValueFrame.wrap(longBytes(STORE_FORMAT)));
+        txn.commit();
+        return;
+      }
+      long format = ByteBuffer.wrap(ValueFrame.unwrap(stored)).getLong();
+      if (format > STORE_FORMAT) {
+        throw new StoreException(
+            StoreException.Reason.INCOMPATIBLE,
+            "store was written by a newer Meridian (format "
+                + format
+                + ", this build reads up to "
+                + STORE_FORMAT
+                + ")");
+      }
+    }
+  }
+
+  private static Optional<Long> readClock(Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis) {
+    try (Txn<byte[]> txn = env.txnRead()) {
+      byte[] stored = dbis.get(Table.META).get(txn, CLOCK_KEY);
+      return stored == null
+          ? Optional.empty()
+          : Optional.of(ByteBuffer.wrap(ValueFrame.unwrap(stored)).getLong());
+    }
+  }
+
+  private static byte[] longBytes(long value) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + next.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /** One queued update and, once the writer has run it, its outcome. Writer thread only. */
+  private static final class PendingUpdate<R> {
+    final Dbi<byte[]> dbi;
+    final byte[] key;
+    final StoreUpdate<R> update;
+    final CompletableFuture<R> future = new CompletableFuture<>();
+    R result;
+    RuntimeException failure;
+
+    PendingUpdate(Dbi<byte[]> dbi, byte[] key, StoreUpdate<R> update) {
+      this.dbi = dbi;
+      this.key = key;
+      this.update = update;
+    }
+
+    /** Runs the update inside {@code txn}; storage errors propagate and fail the whole batch. */
+    void applyIn(Txn<byte[]> txn) {
+      StoreUpdate.Outcome<R> outcome;
+      try {
+        byte[] framed = dbi.get(txn, key);
+        Optional<byte[]> current =
+            framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
+        outcome = update.apply(current);
+      } catch (LmdbException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        failure = e;
+        return;
+      }
+      if (outcome.write().isPresent()) {
+        dbi.put(txn, key, ValueFrame.wrap(outcome.write().get()));
+      }
+      result = outcome.result();
+    }
+
+    void complete() {
+      if (failure != null) {
+        future.completeExceptionally(failure);
+      } else {
+        future.complete(result);
+      }
+    }
+
+    void fail(RuntimeException e) {
+      future.completeExceptionally(e);
+    }
+  }
+}

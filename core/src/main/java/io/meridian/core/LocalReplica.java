@@ -1,0 +1,161 @@
+package io.meridian.core;
+
+import io.meridian.crdt.Crdt;
+import io.meridian.crdt.LwwRegister;
+import io.meridian.crdt.Mutation;
+import io.meridian.crdt.OrSet;
+import io.meridian.crdt.PnCounter;
+import io.meridian.crdt.ReplicaId;
+import java.math.BigInteger;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * This node's copy of every CRDT key it replicates: turns client operations into deltas under this
+ * node's replica id, joins deltas that arrive from other replicas, and reads states — each change
+ * committed durably before its future completes.
+ *
+ * <p>Operations and joins run inside the storage writer's transaction ({@link StoreUpdate}), so the
+ * read-modify-write of a key is atomic without locks and many of them share one fsync.
+ */
+public final class LocalReplica {
+  private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+  private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+  private final Store store;
+  private final ReplicaId self;
+  private final HybridLogicalClock clock;
+
+  public LocalReplica(Store store, ReplicaId self, HybridLogicalClock clock) {
+    this.store = store;
+    this.self = self;
+    this.clock = clock;
+  }
+
+  /** The replica id this node writes its dots and counter entries under. */
+  public ReplicaId replicaId() {
+    return self;
+  }
+
+  /**
+   * Applies a client operation as the coordinating replica.
+   *
+   * @return the new state and the delta to ship to other replicas, after a durable commit; fails
+   *     with {@link OperationRejectedException} if the operation does not fit the current state
+   */
+  public CompletableFuture<Mutation<?>> apply(DataKey key, Operation operation) {
+    if (operation.keyspace() != key.keyspace()) {
+      throw new IllegalArgumentException(operation + " does not apply to " + key);
+    }
+    return store.update(
+        Table.DATA,
+        key.storageKey(),
+        current -> {
+          Mutation<?> mutation = mutate(decodeOrEmpty(key, current), operation);
+          return StoreUpdate.Outcome.write(StoredState.encode(key, mutation.state()), mutation);
+        });
+  }
+
+  /**
+   * Joins a delta (or a full state) received from another replica into this node's copy.
+   *
+   * @return the state after the join; nothing is written when the delta adds nothing
+   */
+  public CompletableFuture<Crdt<?>> merge(DataKey key, Crdt<?> delta) {
+    return store.update(
+        Table.DATA,
+        key.storageKey(),
+        current -> {
+          Crdt<?> state = decodeOrEmpty(key, current);
+          if (delta instanceof LwwRegister register && !register.isEmpty()) {
+            clock.observe(register.timestamp());
+          }
+          Crdt<?> joined = join(state, delta);
+          if (current.isPresent() && joined.equals(state)) {
+            return StoreUpdate.Outcome.unchanged(state);
+          }
+          return StoreUpdate.Outcome.write(StoredState.encode(key, joined), joined);
+        });
+  }
+
+  /** This node's committed state of {@code key}, if it was ever written. */
+  public CompletableFuture<Optional<Crdt<?>>> read(DataKey key) {
+    return store
+        .get(Table.DATA, key.storageKey())
+        .thenApply(value -> value.map(bytes -> StoredState.decode(key, bytes)));
+  }
+
+  /** The bottom element of a keyspace's lattice: what a never-written key holds. */
+  public static Crdt<?> empty(Keyspace keyspace) {
+    return switch (keyspace) {
+      case KEYS -> LwwRegister.empty();
+      case COUNTERS -> PnCounter.empty();
+      case SETS -> OrSet.empty();
+    };
+  }
+
+  private static Crdt<?> decodeOrEmpty(DataKey key, Optional<byte[]> current) {
+    Crdt<?> state =
+        current.<Crdt<?>>map(bytes -> StoredState.decode(key, bytes)).orElse(empty(key.keyspace()));
+    if (state.getClass() != empty(key.keyspace()).getClass()) {
+      throw new StoreException(
+          StoreException.Reason.CORRUPT, key + " holds a " + state.getClass().getSimpleName());
+    }
+    return state;
+  }
+
+  private Mutation<?> mutate(Crdt<?> state, Operation operation) {
+    if (operation instanceof Operation.CounterAdd add) {
+      return addToCounter((PnCounter) state, add.delta());
+    }
+    if (operation instanceof Operation.SetUpdate update) {
+      OrSet set = (OrSet) state;
+      Mutation<OrSet> removed =
+          update.observed().isPresent()
+              ? set.removeObserved(update.remove(), update.observed().get())
+              : set.removeAll(update.remove());
+      Mutation<OrSet> added = removed.state().addAll(self, update.add());
+      return new Mutation<>(added.state(), removed.delta().join(added.delta()));
+    }
+    if (operation instanceof Operation.SetClear clear) {
+      OrSet set = (OrSet) state;
+      return clear.observed().isPresent() ? set.clearObserved(clear.observed().get()) : set.clear();
+    }
+    if (operation instanceof Operation.RegisterPut put) {
+      return ((LwwRegister) state).write(clock.now(), self, put.value(), put.contentType());
+    }
+    if (operation instanceof Operation.RegisterDelete) {
+      return ((LwwRegister) state).delete(clock.now(), self);
+    }
+    throw new IllegalArgumentException("unknown operation " + operation);
+  }
+
+  private Mutation<PnCounter> addToCounter(PnCounter counter, long delta) {
+    Mutation<PnCounter> mutation;
+    try {
+      mutation = counter.add(self, delta);
+    } catch (ArithmeticException e) {
+      throw overflow(counter.value(), delta);
+    }
+    BigInteger value = mutation.state().value();
+    if (value.compareTo(LONG_MAX) > 0 || value.compareTo(LONG_MIN) < 0) {
+      throw overflow(counter.value(), delta);
+    }
+    return mutation;
+  }
+
+  private static OperationRejectedException overflow(BigInteger value, long delta) {
+    return new OperationRejectedException(
+        OperationRejectedException.Reason.COUNTER_OVERFLOW,
+        "adding " + delta + " to " + value + " leaves the 64-bit range");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Crdt<?> join(Crdt<?> state, Crdt<?> delta) {
+    if (state.getClass() != delta.getClass()) {
+      throw new IllegalArgumentException(
+          "cannot join a " + delta.getClass().getSimpleName() + " into a " + state.getClass());
+    }
+    return (Crdt<?>) ((Crdt) state).join(delta);
+  }
+}

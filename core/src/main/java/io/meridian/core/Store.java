@@ -1,0 +1,22 @@
+package io.meridian.core;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A node's durable key-value storage. Updates are serialised through one writer and acknowledged
+ * only after the transaction holding them has committed durably; reads never wait for the writer.
+ * Futures complete on storage threads: callers on an event loop hop back to their context.
+ */
+public interface Store extends AutoCloseable {
+
+  /** Runs {@code update} on the value under {@code key} and completes after a durable commit. */
+  <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update);
+
+  /** The committed value under {@code key}, checksum-verified. */
+  CompletableFuture<Optional<byte[]>> get(Table table, byte[] key);
+
+  /** Stops accepting updates, commits what is queued, and closes the environment. */
+  @Override
+  void close();
+}

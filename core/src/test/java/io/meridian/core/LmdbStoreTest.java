@@ -1,0 +1,215 @@
+package io.meridian.core;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.Env;
+import org.lmdbjava.Txn;
+
+class LmdbStoreTest {
+  @TempDir Path dir;
+
+  @Test
+  void update_manyConcurrent_allCommitInFewerTransactions() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (LmdbStore store =
+        LmdbStore.open(dir, StoreFixture.storageConfig(), HybridLogicalClock.system(), registry)) {
+      List<CompletableFuture<Long>> futures = new ArrayList<>();
+      for (int i = 0; i < 2_000; i++) {
+        futures.add(store.update(Table.DATA, bytes("counter"), StoreLongs::increment));
+      }
+      List<Long> results = futures.stream().map(CompletableFuture::join).sorted().toList();
+      assertThat(results).first().isEqualTo(1L);
+      assertThat(results).last().isEqualTo(2_000L);
+      assertThat(store.get(Table.DATA, bytes("counter")).join())
+          .map(StoreLongs::decode)
+          .hasValue(2_000L);
+      var batches = registry.find("meridian.storage.batch.mutations").summary();
+      assertThat(batches.totalAmount()).isEqualTo(2_000);
+      assertThat(batches.count()).isLessThan(2_000);
+    }
+  }
+
+  @Test
+  void update_thatThrows_failsAloneAndWritesNothing() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      CompletableFuture<Long> before = store.update(Table.DATA, bytes("a"), StoreLongs::increment);
+      CompletableFuture<Long> failing =
+          store.update(
+              Table.DATA,
+              bytes("b"),
+              current -> {
+                throw new IllegalStateException("refused");
+              });
+      CompletableFuture<Long> after = store.update(Table.DATA, bytes("c"), StoreLongs::increment);
+      assertThat(before.join()).isEqualTo(1L);
+      assertThat(after.join()).isEqualTo(1L);
+      assertThatThrownBy(failing::join).hasCauseInstanceOf(IllegalStateException.class);
+      assertThat(store.get(Table.DATA, bytes("b")).join()).isEmpty();
+    }
+  }
+
+  @Test
+  void update_acknowledged_survivesReopen() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      for (int i = 0; i < 10; i++) {
+        store.update(Table.DATA, bytes("k"), StoreLongs::increment).join();
+      }
+    }
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      assertThat(store.get(Table.DATA, bytes("k")).join()).map(StoreLongs::decode).hasValue(10L);
+    }
+  }
+
+  @Test
+  void open_restoresClockAboveEveryTimestampUsedInACommit() {
+    HybridLogicalClock first = new HybridLogicalClock(() -> 50_000);
+    long issued;
+    try (LmdbStore store = StoreFixture.open(dir, first)) {
+      issued =
+          store
+              .update(
+                  Table.DATA,
+                  bytes("k"),
+                  current -> StoreUpdate.Outcome.write(bytes("v"), first.now()))
+              .join();
+    }
+    // The restarted node's wall clock is far behind the old one.
+    HybridLogicalClock restarted = new HybridLogicalClock(() -> 1_000);
+    try (LmdbStore store = StoreFixture.open(dir, restarted)) {
+      assertThat(restarted.now()).isGreaterThan(issued);
+    }
+  }
+
+  @Test
+  void get_valueWithFlippedByte_isReportedCorruptNotServed() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      store
+          .update(Table.DATA, bytes("k"), c -> StoreUpdate.Outcome.write(bytes("hello"), 0))
+          .join();
+    }
+    try (Env<byte[]> env = rawEnv()) {
+      Dbi<byte[]> data = env.openDbi(Table.DATA.dbName());
+      try (Txn<byte[]> txn = env.txnWrite()) {
+        byte[] value = data.get(txn, bytes("k")).clone();
+        value[value.length - 1] ^= 0x01;
+        data.put(txn, bytes("k"), value);
+        txn.commit();
+      }
+    }
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      assertThatThrownBy(() -> store.get(Table.DATA, bytes("k")).join())
+          .isInstanceOf(CompletionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              StoreException.class,
+              e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CORRUPT));
+    }
+  }
+
+  @Test
+  void open_directoryWithForeignFiles_isRefused() throws IOException {
+    Files.writeString(dir.resolve("notes.txt"), "not a store");
+    assertThatThrownBy(() -> StoreFixture.open(dir))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.INCOMPATIBLE))
+        .hasMessageContaining("not a Meridian data directory");
+  }
+
+  @Test
+  void open_storeOfANewerFormat_isRefused() {
+    StoreFixture.open(dir).close();
+    try (Env<byte[]> env = rawEnv()) {
+      Dbi<byte[]> meta = env.openDbi(Table.META.dbName());
+      try (Txn<byte[]> txn = env.txnWrite()) {
+        meta.put(
+            txn,
+            bytes("store.format"),
+            ValueFrame.wrap(ByteBuffer.allocate(8).putLong(99).array()));
+        txn.commit();
+      }
+    }
+    assertThatThrownBy(() -> StoreFixture.open(dir))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.INCOMPATIBLE))
+        .hasMessageContaining("newer");
+  }
+
+  @Test
+  void update_afterClose_failsAsClosed() {
+    LmdbStore store = StoreFixture.open(dir);
+    store.close();
+    assertThatThrownBy(() -> store.update(Table.DATA, bytes("k"), StoreLongs::increment).join())
+        .cause()
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CLOSED));
+  }
+
+  @Test
+  void update_whenMapIsFull_failsAsFullAndAcknowledgesNothing() {
+    var small = new io.meridian.core.config.MeridianConfig.Storage(16, 64, 1000);
+    try (LmdbStore store =
+        LmdbStore.open(dir, small, HybridLogicalClock.system(), new SimpleMeterRegistry())) {
+      byte[] big = new byte[64 * 1024];
+      StoreException full = null;
+      List<String> acknowledged = new ArrayList<>();
+      for (int i = 0; i < 1_000 && full == null; i++) {
+        String key = "k" + i;
+        try {
+          store.update(Table.DATA, bytes(key), c -> StoreUpdate.Outcome.write(big, 0)).join();
+          acknowledged.add(key);
+        } catch (CompletionException e) {
+          full = (StoreException) e.getCause();
+        }
+      }
+      assertThat(full).isNotNull();
+      assertThat(full.reason()).isEqualTo(StoreException.Reason.FULL);
+      for (String key : acknowledged) {
+        assertThat(store.get(Table.DATA, bytes(key)).join()).isPresent();
+      }
+      // Still serving: a small write to an existing key fits in freed pages after aborting.
+      assertThat(store.get(Table.DATA, bytes(acknowledged.get(0))).join()).isPresent();
+    }
+  }
+
+  private Env<byte[]> rawEnv() {
+    return Env.create(ByteArrayProxy.PROXY_BA)
+        .setMaxDbs(Table.values().length)
+        .setMapSize(1L << 30)
+        .open(dir.resolve(LmdbStore.STORE_DIRECTORY).toFile());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  /** A tiny stored counter used to observe serialisation of updates. */
+  private static final class StoreLongs {
+    static StoreUpdate.Outcome<Long> increment(Optional<byte[]> current) {
+      long next = current.map(StoreLongs::decode).orElse(0L) + 1;
+      return StoreUpdate.Outcome.write(ByteBuffer.allocate(8).putLong(next).array(), next);
+    }
+
+    static long decode(byte[] bytes) {
+      return ByteBuffer.wrap(bytes).getLong();
+    }
+  }
+}

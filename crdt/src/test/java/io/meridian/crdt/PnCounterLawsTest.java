@@ -1,0 +1,36 @@
+package io.meridian.crdt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PnCounterLawsTest implements CrdtLawsContract<PnCounter> {
+  /** Seeds that once failed; they run on every build. */
+  static final List<Long> REGRESSION_SEEDS = List.of();
+
+  @Override
+  public OperationGenerator<PnCounter> generator() {
+    return new PnCounterGenerator();
+  }
+
+  @Override
+  public List<Long> regressionSeeds() {
+    return REGRESSION_SEEDS;
+  }
+
+  /** No add is lost or counted twice, however the deltas travelled. */
+  @Test
+  void value_afterConvergence_equalsSumOfAdds() {
+    checkLaw(
+        "value_afterConvergence_equalsSumOfAdds",
+        history -> {
+          BigInteger sum = BigInteger.ZERO;
+          for (OperationHistory.Step<PnCounter> step : history.steps()) {
+            sum = sum.add(step.mutation().state().value().subtract(step.before().value()));
+          }
+          assertThat(history.converged().value()).isEqualTo(sum);
+        });
+  }
+}

@@ -1,0 +1,164 @@
+package io.meridian.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.core.Operation;
+import io.meridian.crdt.CausalContext;
+import io.meridian.crdt.CorruptStateException;
+import io.meridian.crdt.CrdtCodec;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Strict parsing of the JSON request bodies of API.md. The parser refuses duplicate keys, trailing
+ * content and deep nesting (so 100,000 {@code [} cost nothing), and every field is checked for its
+ * exact JSON type: a {@code delta} of {@code "5"}, {@code 5.0}, {@code 1e400} or 2^64 is refused,
+ * never coerced.
+ */
+final class JsonBodies {
+  private static final int MAX_NESTING_DEPTH = 8;
+  private static final int MAX_NUMBER_CHARS = 64;
+
+  private final ObjectMapper mapper;
+  private final int maxSetElementBytes;
+
+  JsonBodies(int maxBodyBytes, int maxSetElementBytes) {
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_CHARS)
+                    .maxStringLength(maxBodyBytes)
+                    .maxDocumentLength(maxBodyBytes)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    this.mapper =
+        new ObjectMapper(factory)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    this.maxSetElementBytes = maxSetElementBytes;
+  }
+
+  /** {@code {"delta": <64-bit integer>}}. */
+  Operation.CounterAdd counterAdd(Buffer body) {
+    JsonNode root = object(body, Set.of("delta"));
+    JsonNode delta = root.get("delta");
+    if (delta == null) {
+      throw invalid("the body must have a 'delta'");
+    }
+    if (!delta.isIntegralNumber() || !delta.canConvertToLong()) {
+      throw ApiException.badRequest(
+          "invalid-delta", "'delta' must be an integer between -2^63 and 2^63-1, not " + delta);
+    }
+    return new Operation.CounterAdd(delta.longValue());
+  }
+
+  /** {@code {"add": [..], "remove": [..], "context": ".."}} with add and/or remove. */
+  Operation.SetUpdate setUpdate(Buffer body) {
+    JsonNode root = object(body, Set.of("add", "remove", "context"));
+    if (!root.has("add") && !root.has("remove")) {
+      throw invalid("the body must have 'add' and/or 'remove'");
+    }
+    List<String> add = elements(root, "add");
+    List<String> remove = elements(root, "remove");
+    Optional<CausalContext> context = Optional.empty();
+    JsonNode token = root.get("context");
+    if (token != null) {
+      if (!token.isTextual()) {
+        throw ApiException.badRequest("invalid-context", "'context' must be a string token");
+      }
+      context = Optional.of(context(token.textValue()));
+    }
+    return new Operation.SetUpdate(add, remove, context);
+  }
+
+  /** Decodes a causal-context token issued by {@link #contextToken}. */
+  static CausalContext context(String token) {
+    try {
+      return CrdtCodec.decodeContext(Base64.getUrlDecoder().decode(token));
+    } catch (IllegalArgumentException | CorruptStateException e) {
+      throw ApiException.badRequest(
+          "invalid-context", "'context' is not a token this store issued");
+    }
+  }
+
+  static String contextToken(CausalContext context) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(CrdtCodec.encodeContext(context));
+  }
+
+  private List<String> elements(JsonNode root, String field) {
+    JsonNode array = root.get(field);
+    if (array == null) {
+      return List.of();
+    }
+    if (!array.isArray()) {
+      throw invalid("'" + field + "' must be an array of strings");
+    }
+    List<String> elements = new ArrayList<>(array.size());
+    for (JsonNode element : array) {
+      if (!element.isTextual()) {
+        throw invalid("'" + field + "' must hold only strings, not " + element.getNodeType());
+      }
+      String value = element.textValue();
+      int bytes = value.getBytes(UTF_8).length;
+      if (bytes > maxSetElementBytes) {
+        throw ApiException.tooLarge(
+            "a set element is " + bytes + " bytes; at most " + maxSetElementBytes + " are allowed");
+      }
+      elements.add(value);
+    }
+    return elements;
+  }
+
+  private JsonNode object(Buffer body, Set<String> fields) {
+    if (body == null || body.length() == 0) {
+      throw ApiException.badRequest("invalid-json", "the request needs a JSON body");
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(body.getBytes());
+    } catch (StreamConstraintsException e) {
+      throw ApiException.badRequest("invalid-json", "the JSON body exceeds a limit: " + summary(e));
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("invalid-json", "the body is not valid JSON: " + summary(e));
+    } catch (IOException e) {
+      throw ApiException.badRequest("invalid-json", "the body could not be read");
+    }
+    if (root == null || !root.isObject()) {
+      throw invalid("the body must be a JSON object");
+    }
+    Iterator<String> names = root.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!fields.contains(name)) {
+        throw invalid("unknown field '" + name + "'; expected " + fields);
+      }
+    }
+    return root;
+  }
+
+  private static String summary(JsonProcessingException e) {
+    String message = e.getOriginalMessage();
+    return message.length() > 200 ? message.substring(0, 200) + "..." : message;
+  }
+
+  private static ApiException invalid(String detail) {
+    return ApiException.badRequest("invalid-request", detail);
+  }
+}

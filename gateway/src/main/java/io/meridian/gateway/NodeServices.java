@@ -1,0 +1,14 @@
+package io.meridian.gateway;
+
+import io.meridian.core.NodeIdentity;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.replication.Coordinator;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/** What the HTTP API needs from the node that the composition root has built. */
+record NodeServices(
+    MeridianConfig config,
+    NodeIdentity identity,
+    Coordinator coordinator,
+    NodeLifecycle lifecycle,
+    PrometheusMeterRegistry registry) {}

@@ -1,0 +1,128 @@
+package io.meridian.gateway;
+
+import io.meridian.core.OperationRejectedException;
+import io.meridian.core.StoreException;
+import io.meridian.replication.ReplicationException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP responses: every error the node can report is mapped
+ * here to an RFC 9457 problem ({@code application/problem+json}).
+ */
+final class Problems {
+  private static final Logger log = LoggerFactory.getLogger(Problems.class);
+  static final String CONTENT_TYPE = "application/problem+json";
+  static final String REPLICAS_HEADER = "X-Meridian-Replicas";
+
+  private static final Map<Integer, String> TITLES =
+      Map.ofEntries(
+          Map.entry(400, "Bad Request"),
+          Map.entry(404, "Not Found"),
+          Map.entry(405, "Method Not Allowed"),
+          Map.entry(408, "Request Timeout"),
+          Map.entry(409, "Conflict"),
+          Map.entry(412, "Precondition Failed"),
+          Map.entry(413, "Payload Too Large"),
+          Map.entry(414, "URI Too Long"),
+          Map.entry(431, "Request Header Fields Too Large"),
+          Map.entry(500, "Internal Server Error"),
+          Map.entry(503, "Service Unavailable"),
+          Map.entry(504, "Gateway Timeout"),
+          Map.entry(507, "Insufficient Storage"));
+
+  private Problems() {}
+
+  /** A problem response for {@code failure}, unless a response has already begun. */
+  static void respond(RoutingContext ctx, Throwable failure) {
+    respond(ctx.response(), failure);
+  }
+
+  static void respond(HttpServerResponse response, Throwable failure) {
+    Problem problem = toProblem(failure);
+    if (failure instanceof ReplicationException replication) {
+      response.putHeader(REPLICAS_HEADER, replication.acked() + "/" + replication.required());
+    }
+    if (problem.status() == 503) {
+      response.putHeader("Retry-After", "1");
+    }
+    send(response, problem);
+  }
+
+  static void send(HttpServerResponse response, Problem problem) {
+    if (response.headWritten() || response.closed()) {
+      return;
+    }
+    response
+        .setStatusCode(problem.status())
+        .putHeader("Content-Type", CONTENT_TYPE)
+        .end(problem.toJson().toBuffer());
+  }
+
+  /** A problem for a status the HTTP layer decided (405, 413 from limits, 431, ...). */
+  static Problem forStatus(int status, String detail) {
+    String type =
+        switch (status) {
+          case 400 -> "bad-request";
+          case 404 -> "not-found";
+          case 405 -> "method-not-allowed";
+          case 408 -> "request-timeout";
+          case 413 -> "payload-too-large";
+          case 414 -> "uri-too-long";
+          case 431 -> "headers-too-large";
+          case 503 -> "unavailable";
+          default -> status >= 500 ? "internal" : "bad-request";
+        };
+    return new Problem(type, status, detail);
+  }
+
+  static Problem toProblem(Throwable failure) {
+    if (failure instanceof ApiException api) {
+      return new Problem(api.type(), api.status(), api.getMessage());
+    }
+    if (failure instanceof ReplicationException replication) {
+      return switch (replication.reason()) {
+        case UNAVAILABLE -> new Problem("unavailable", 503, replication.getMessage());
+        case TIMEOUT ->
+            new Problem(
+                "timeout",
+                504,
+                replication.getMessage()
+                    + "; the write may still be applied: it is kept and propagates");
+      };
+    }
+    if (failure instanceof OperationRejectedException rejected) {
+      return switch (rejected.reason()) {
+        case COUNTER_OVERFLOW -> new Problem("counter-overflow", 400, rejected.getMessage());
+      };
+    }
+    if (failure instanceof StoreException store) {
+      return switch (store.reason()) {
+        case FULL -> new Problem("insufficient-storage", 507, store.getMessage());
+        case OVERLOADED, CLOSED -> new Problem("unavailable", 503, store.getMessage());
+        case CORRUPT, INCOMPATIBLE, IO -> internal(failure);
+      };
+    }
+    return internal(failure);
+  }
+
+  private static Problem internal(Throwable failure) {
+    log.error("request failed", failure);
+    return new Problem("internal", 500, "internal error: " + failure.getClass().getSimpleName());
+  }
+
+  /** An RFC 9457 problem document. */
+  record Problem(String type, int status, String detail) {
+    JsonObject toJson() {
+      return new JsonObject()
+          .put("type", "/problems/" + type)
+          .put("title", TITLES.getOrDefault(status, "Error"))
+          .put("status", status)
+          .put("detail", detail);
+    }
+  }
+}

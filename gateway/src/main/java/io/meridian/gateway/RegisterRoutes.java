@@ -1,0 +1,95 @@
+package io.meridian.gateway;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.Keyspace;
+import io.meridian.core.Operation;
+import io.meridian.crdt.LwwRegister;
+import io.meridian.replication.Coordinator;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+
+/** {@code /v1/keys/{key}}: last-writer-wins registers of opaque bytes and a content type. */
+final class RegisterRoutes {
+  static final String PREFIX = "/v1/keys/";
+  private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+  private static final Set<String> PARAMETERS = Set.of("consistency");
+
+  private final Coordinator coordinator;
+  private final int maxKeyBytes;
+
+  RegisterRoutes(Coordinator coordinator, int maxKeyBytes) {
+    this.coordinator = coordinator;
+    this.maxKeyBytes = maxKeyBytes;
+  }
+
+  void mount(Router router, Handler<RoutingContext> bodyHandler) {
+    router.get(PREFIX + "*").handler(this::get);
+    router.put(PREFIX + "*").handler(bodyHandler).handler(this::put);
+    router.delete(PREFIX + "*").handler(this::delete);
+  }
+
+  private void get(RoutingContext ctx) {
+    DataKey key = key(ctx);
+    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    coordinator
+        .read(key, params.consistency())
+        .onSuccess(
+            read -> {
+              LwwRegister register = (LwwRegister) read.value().orElse(LwwRegister.empty());
+              if (register.isEmpty() || register.isTombstone()) {
+                Responses.notFound(ctx, read, "key '" + key.key() + "' does not exist");
+                return;
+              }
+              ctx.response()
+                  .putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read))
+                  .putHeader("Content-Type", register.contentType())
+                  .putHeader("ETag", etag(register.timestamp()))
+                  .end(Buffer.buffer(register.value()));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private void put(RoutingContext ctx) {
+    DataKey key = key(ctx);
+    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    Buffer body = ctx.body().buffer();
+    byte[] value = body == null ? new byte[0] : body.getBytes();
+    String contentType = ctx.request().getHeader("Content-Type");
+    Operation operation =
+        new Operation.RegisterPut(
+            value,
+            contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType);
+    write(ctx, key, operation, params);
+  }
+
+  private void delete(RoutingContext ctx) {
+    DataKey key = key(ctx);
+    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    write(ctx, key, new Operation.RegisterDelete(), params);
+  }
+
+  private void write(RoutingContext ctx, DataKey key, Operation operation, RequestParams params) {
+    coordinator
+        .write(key, operation, params.consistency())
+        .onSuccess(
+            written -> {
+              long version = ((LwwRegister) written.value().delta()).timestamp();
+              ctx.response().putHeader("ETag", etag(version));
+              Responses.json(
+                  ctx, written, new JsonObject().put("key", key.key()).put("version", version));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private DataKey key(RoutingContext ctx) {
+    return KeyPath.parse(ctx.request().path(), PREFIX, Keyspace.KEYS, maxKeyBytes);
+  }
+
+  private static String etag(long version) {
+    return "\"" + version + "\"";
+  }
+}

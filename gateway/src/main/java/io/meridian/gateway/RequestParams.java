@@ -1,0 +1,55 @@
+package io.meridian.gateway;
+
+import io.meridian.replication.Consistency;
+import io.vertx.core.MultiMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Query parameters of a request, checked against the names a route accepts: an unknown name, a
+ * repeated one or an unknown value is a 400 rather than silently ignored (a mistyped {@code
+ * ?consistancy=all} must not quietly run at the default level).
+ */
+final class RequestParams {
+  private final MultiMap params;
+
+  private RequestParams(MultiMap params) {
+    this.params = params;
+  }
+
+  static RequestParams of(MultiMap params, Set<String> accepted) {
+    for (String name : params.names()) {
+      if (!accepted.contains(name)) {
+        throw ApiException.badRequest(
+            "invalid-parameter",
+            "unknown query parameter '" + name + "'; accepted: " + String.join(", ", accepted));
+      }
+      if (params.getAll(name).size() > 1) {
+        throw ApiException.badRequest(
+            "invalid-parameter", "query parameter '" + name + "' is given more than once");
+      }
+    }
+    return new RequestParams(params);
+  }
+
+  Optional<String> get(String name) {
+    return Optional.ofNullable(params.get(name));
+  }
+
+  Optional<Consistency> consistency() {
+    return get("consistency")
+        .map(
+            value ->
+                Consistency.byParameter(value)
+                    .orElseThrow(
+                        () ->
+                            ApiException.badRequest(
+                                "invalid-parameter",
+                                "consistency must be one of "
+                                    + List.of("one", "quorum", "all")
+                                    + ", not '"
+                                    + value
+                                    + "'")));
+  }
+}
