@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,11 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
+import org.lmdbjava.GetOp;
 import org.lmdbjava.LmdbException;
 import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
@@ -195,6 +198,34 @@ public final class LmdbStore implements Store {
               closing ? StoreException.Reason.CLOSED : StoreException.Reason.OVERLOADED,
               "storage readers are " + (closing ? "closed" : "saturated")));
     }
+  }
+
+  @Override
+  public CompletableFuture<List<Entry>> scan(
+      Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
+    Dbi<byte[]> dbi = dbis.get(table);
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> scan(dbi, fromInclusive, toExclusive, limit), readers);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          new StoreException(StoreException.Reason.OVERLOADED, "storage readers are saturated"));
+    }
+  }
+
+  private List<Entry> scan(Dbi<byte[]> dbi, byte[] from, byte[] to, int limit) {
+    // A raw cursor rather than Dbi.iterate(KeyRange): lmdbjava compares range bounds of byte[]
+    // keys as signed bytes, while LMDB orders keys unsigned.
+    List<Entry> entries = new ArrayList<>(Math.min(limit, 1024));
+    try (Txn<byte[]> txn = env.txnRead();
+        Cursor<byte[]> cursor = dbi.openCursor(txn)) {
+      boolean found = cursor.get(from, GetOp.MDB_SET_RANGE);
+      while (found && entries.size() < limit && Arrays.compareUnsigned(cursor.key(), to) < 0) {
+        entries.add(new Entry(cursor.key(), ValueFrame.unwrap(cursor.val())));
+        found = cursor.next();
+      }
+    }
+    return entries;
   }
 
   private Optional<byte[]> read(Dbi<byte[]> dbi, byte[] key) {
@@ -390,8 +421,10 @@ public final class LmdbStore implements Store {
         failure = e;
         return;
       }
-      if (outcome.write().isPresent()) {
-        dbi.put(txn, key, ValueFrame.wrap(outcome.write().get()));
+      switch (outcome.change()) {
+        case PUT -> dbi.put(txn, key, ValueFrame.wrap(outcome.value().get()));
+        case DELETE -> dbi.delete(txn, key);
+        case KEEP -> {}
       }
       result = outcome.result();
     }

@@ -1,5 +1,6 @@
 package io.meridian.core;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,7 +17,17 @@ public interface Store extends AutoCloseable {
   /** The committed value under {@code key}, checksum-verified. */
   CompletableFuture<Optional<byte[]>> get(Table table, byte[] key);
 
+  /**
+   * Up to {@code limit} committed entries with {@code fromInclusive <= key < toExclusive} in
+   * unsigned byte order, from one consistent snapshot.
+   */
+  CompletableFuture<List<Entry>> scan(
+      Table table, byte[] fromInclusive, byte[] toExclusive, int limit);
+
   /** Stops accepting updates, commits what is queued, and closes the environment. */
   @Override
   void close();
+
+  /** A stored key and its (checksum-verified) value. */
+  record Entry(byte[] key, byte[] value) {}
 }

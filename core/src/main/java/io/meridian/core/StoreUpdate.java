@@ -1,5 +1,6 @@
 package io.meridian.core;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -15,18 +16,33 @@ public interface StoreUpdate<R> {
 
   Outcome<R> apply(Optional<byte[]> current);
 
-  /** The value to store, if any, and the result to hand back after the commit. */
-  record Outcome<R>(Optional<byte[]> write, R result) {
+  /** What to do with the stored value, and the result to hand back after the commit. */
+  record Outcome<R>(Change change, Optional<byte[]> value, R result) {
+    /** The effect on the stored value. */
+    public enum Change {
+      KEEP,
+      PUT,
+      DELETE
+    }
+
     public Outcome {
-      java.util.Objects.requireNonNull(write, "write");
+      Objects.requireNonNull(change, "change");
+      Objects.requireNonNull(value, "value");
+      if ((change == Change.PUT) != value.isPresent()) {
+        throw new IllegalArgumentException("a value goes with PUT and only with PUT");
+      }
     }
 
     public static <R> Outcome<R> write(byte[] value, R result) {
-      return new Outcome<>(Optional.of(value), result);
+      return new Outcome<>(Change.PUT, Optional.of(value), result);
     }
 
     public static <R> Outcome<R> unchanged(R result) {
-      return new Outcome<>(Optional.empty(), result);
+      return new Outcome<>(Change.KEEP, Optional.empty(), result);
+    }
+
+    public static <R> Outcome<R> delete(R result) {
+      return new Outcome<>(Change.DELETE, Optional.empty(), result);
     }
   }
 }

@@ -190,6 +190,32 @@ class LmdbStoreTest {
     }
   }
 
+  @Test
+  void scan_returnsEntriesInUnsignedKeyOrderWithinTheRange() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      for (int b : new int[] {0x01, 0x7F, 0x80, 0xFE}) {
+        byte[] key = {(byte) b, 0x00};
+        store
+            .update(Table.HINTS, key, c -> StoreUpdate.Outcome.write(new byte[] {(byte) b}, 0))
+            .join();
+      }
+      List<Store.Entry> entries =
+          store.scan(Table.HINTS, new byte[] {0x7F}, new byte[] {(byte) 0xFF}, 10).join();
+      assertThat(entries).extracting(e -> e.value()[0] & 0xFF).containsExactly(0x7F, 0x80, 0xFE);
+      assertThat(store.scan(Table.HINTS, new byte[] {0x00}, new byte[] {(byte) 0xFF}, 2).join())
+          .hasSize(2);
+    }
+  }
+
+  @Test
+  void update_delete_removesTheValue() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      store.update(Table.HINTS, bytes("h"), c -> StoreUpdate.Outcome.write(bytes("x"), 0)).join();
+      store.update(Table.HINTS, bytes("h"), c -> StoreUpdate.Outcome.delete(0)).join();
+      assertThat(store.get(Table.HINTS, bytes("h")).join()).isEmpty();
+    }
+  }
+
   private Env<byte[]> rawEnv() {
     return Env.create(ByteArrayProxy.PROXY_BA)
         .setMaxDbs(Table.values().length)

@@ -4,25 +4,26 @@ import io.meridian.core.DataKey;
 import io.meridian.core.Keyspace;
 import io.meridian.core.NodeIdentity;
 import io.meridian.core.config.MeridianConfig;
+import io.meridian.replication.ClusterStatus;
+import io.meridian.replication.ClusterView;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 
-/**
- * {@code /v1/cluster/status} and {@code /v1/cluster/ring} of a node running alone: it is the only
- * member, always up, and the only replica of every key.
- */
+/** {@code /v1/cluster/status} and {@code /v1/cluster/ring}: this node's view of the cluster. */
 final class ClusterRoutes {
   private static final Set<String> RING_PARAMETERS = Set.of("keyspace", "key");
 
   private final MeridianConfig config;
   private final NodeIdentity identity;
+  private final ClusterView cluster;
 
-  ClusterRoutes(MeridianConfig config, NodeIdentity identity) {
+  ClusterRoutes(MeridianConfig config, NodeIdentity identity, ClusterView cluster) {
     this.config = config;
     this.identity = identity;
+    this.cluster = cluster;
   }
 
   void mount(Router router) {
@@ -32,29 +33,48 @@ final class ClusterRoutes {
 
   private void status(RoutingContext ctx) {
     RequestParams.of(ctx.queryParams(), Set.of());
+    cluster.status().onSuccess(status -> ctx.json(toJson(status))).onFailure(ctx::fail);
+  }
+
+  private JsonObject toJson(ClusterStatus status) {
+    JsonArray members = new JsonArray();
+    JsonObject pendingByTarget = new JsonObject();
+    for (ClusterStatus.MemberView view : status.members()) {
+      members.add(
+          new JsonObject()
+              .put("id", view.member().id())
+              .put("region", view.member().region())
+              .put("status", view.status().apiName())
+              .put("phi", round(view.phi()))
+              .put("http", view.member().httpAddress()));
+      if (!view.member().id().equals(config.node().id())) {
+        pendingByTarget.put(view.member().id(), view.hintsPending());
+      }
+    }
     MeridianConfig.Replication replication = config.replication();
-    JsonObject self =
-        new JsonObject()
-            .put("id", config.node().id())
-            .put("region", config.node().region())
-            .put("status", "up")
-            .put("phi", 0.0)
-            .put("http", config.http().host() + ":" + config.http().port());
-    JsonObject body =
-        new JsonObject()
-            .put("node", config.node().id())
-            .put("region", config.node().region())
-            .put("replica", identity.replicaId().value())
-            .put("members", new JsonArray().add(self))
-            .put(
-                "replication",
-                new JsonObject()
-                    .put("n", replication.n())
-                    .put("w", replication.w())
-                    .put("r", replication.r()))
-            .put("hints", new JsonObject().put("pending", 0))
-            .put("raft", new JsonObject().put("groups", new JsonArray()));
-    ctx.json(body);
+    return new JsonObject()
+        .put("node", config.node().id())
+        .put("region", config.node().region())
+        .put("replica", identity.replicaId().value())
+        .put("members", members)
+        .put(
+            "replication",
+            new JsonObject()
+                .put("n", replication.n())
+                .put("w", replication.w())
+                .put("r", replication.r()))
+        .put(
+            "hints",
+            new JsonObject()
+                .put("pending", status.hintsPending())
+                .put("pendingByTarget", pendingByTarget)
+                .put("delivered", status.hintsDelivered())
+                .put("expired", status.hintsExpired()))
+        .put("raft", new JsonObject().put("groups", new JsonArray()));
+  }
+
+  private static double round(double phi) {
+    return Double.isFinite(phi) ? Math.round(phi * 1000) / 1000.0 : Double.MAX_VALUE;
   }
 
   private void ring(RoutingContext ctx) {
@@ -73,18 +93,26 @@ final class ClusterRoutes {
             .orElseThrow(
                 () ->
                     ApiException.badRequest("invalid-parameter", "the 'key' parameter is missing"));
-    if (key.isEmpty()) {
-      throw ApiException.badRequest("invalid-key", "the key must not be empty");
+    if (key.isEmpty()
+        || key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            > config.limits().maxKeyBytes()) {
+      throw ApiException.badRequest(
+          "invalid-key", "the key must be 1 to " + config.limits().maxKeyBytes() + " bytes");
     }
     DataKey dataKey = new DataKey(keyspace, key);
-    ctx.json(
-        new JsonObject()
-            .put("key", dataKey.key())
-            .put("keyspace", keyspace.pathName())
-            .put("token", dataKey.token())
-            .put(
-                "replicas",
-                new JsonObject()
-                    .put(config.node().region(), new JsonArray().add(config.node().id()))));
+    cluster
+        .preferenceLists(dataKey)
+        .onSuccess(
+            lists -> {
+              JsonObject replicas = new JsonObject();
+              lists.forEach((region, nodes) -> replicas.put(region, new JsonArray(nodes)));
+              ctx.json(
+                  new JsonObject()
+                      .put("key", dataKey.key())
+                      .put("keyspace", keyspace.pathName())
+                      .put("token", dataKey.token())
+                      .put("replicas", replicas));
+            })
+        .onFailure(ctx::fail);
   }
 }

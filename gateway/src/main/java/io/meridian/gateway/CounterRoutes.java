@@ -51,7 +51,7 @@ final class CounterRoutes {
     DataKey key = key(ctx);
     RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
     coordinator
-        .write(key, bodies.counterAdd(ctx.body().buffer()), params.consistency())
+        .write(key, bodies.counterAdd(HttpApi.body(ctx)), params.consistency())
         .onSuccess(written -> respond(ctx, key, written, (PnCounter) written.value().state()))
         .onFailure(ctx::fail);
   }

@@ -3,9 +3,10 @@ package io.meridian.gateway;
 import io.meridian.core.config.MeridianConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Assembles the HTTP API of API.md section 3 into a router: limits first, then the keyspace,
@@ -13,6 +14,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 final class HttpApi {
   private static final int[] ROUTER_ERRORS = {400, 404, 405, 413, 500};
+  private static final String BODY = "meridian.body";
 
   private final NodeServices services;
 
@@ -30,33 +32,80 @@ final class HttpApi {
     new RegisterRoutes(services.coordinator(), limits.maxKeyBytes()).mount(router, body);
     new CounterRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
     new SetRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
-    new ClusterRoutes(services.config(), services.identity()).mount(router);
+    new ClusterRoutes(services.config(), services.identity(), services.cluster()).mount(router);
     new OperationsRoutes(services.lifecycle(), services.registry()).mount(router);
 
-    router.route().failureHandler(HttpApi::failure);
+    router.route().failureHandler(ctx -> failure(ctx, 500));
     for (int status : ROUTER_ERRORS) {
-      router.errorHandler(status, HttpApi::failure);
+      // The router calls these without a failure or a status code when it cannot even match the
+      // request (a path or query with invalid percent-encoding): the registered status stands.
+      router.errorHandler(status, ctx -> failure(ctx, status));
     }
     return router;
   }
 
+  /** The raw request body read by the body handler of a route; empty when there was none. */
+  static Buffer body(RoutingContext ctx) {
+    Buffer body = ctx.get(BODY);
+    return body == null ? Buffer.buffer() : body;
+  }
+
   /**
-   * Reads a request body of at most {@code limitBytes}. A declared Content-Length over the limit is
-   * refused before a byte of the body is read, and the connection is closed so a client announcing
-   * 10 GB cannot make the node drain it.
+   * Reads a request body of at most {@code limitBytes}, as raw bytes whatever its Content-Type. A
+   * declared Content-Length over the limit is refused before a byte of the body is read, and the
+   * connection is closed so a client announcing 10 GB cannot make the node drain it.
+   *
+   * <p>Not vertx-web's {@code BodyHandler}: it decodes form and multipart bodies by their
+   * Content-Type, which fails a JSON body over 8 KiB sent as {@code curl -d} does
+   * (x-www-form-urlencoded) and stores an empty value for a register PUT with a multipart type.
    */
   private static Handler<RoutingContext> bodyWithin(int limitBytes) {
-    BodyHandler reader = BodyHandler.create(false).setBodyLimit(limitBytes);
     return ctx -> {
-      String declared = ctx.request().getHeader("Content-Length");
+      HttpServerRequest request = ctx.request();
+      String declared = request.getHeader("Content-Length");
       if (declared != null && declaredLength(declared) > limitBytes) {
-        ctx.response().putHeader("Connection", "close");
-        ctx.addEndHandler(ended -> ctx.request().connection().close());
-        throw ApiException.tooLarge(
-            "the body is " + declared + " bytes; at most " + limitBytes + " are allowed");
+        throw tooLarge(
+            ctx, "the body is " + declared + " bytes; at most " + limitBytes + " are allowed");
       }
-      reader.handle(ctx);
+      if (request.isEnded()) {
+        ctx.next();
+        return;
+      }
+      Buffer body = Buffer.buffer();
+      request.handler(
+          chunk -> {
+            if (ctx.failed()) {
+              return;
+            }
+            if (body.length() + chunk.length() > limitBytes) {
+              ctx.fail(tooLarge(ctx, "the body is over " + limitBytes + " bytes"));
+              return;
+            }
+            body.appendBuffer(chunk);
+          });
+      request.exceptionHandler(
+          error -> {
+            // A client that went away mid-body (or was cut off by a deadline) has nobody left to
+            // answer; failing the route would only log its disconnect as an internal error.
+            if (!ctx.response().closed() && !ctx.response().ended()) {
+              ctx.fail(error);
+            }
+          });
+      request.endHandler(
+          ended -> {
+            if (!ctx.failed()) {
+              ctx.put(BODY, body);
+              ctx.next();
+            }
+          });
+      request.resume();
     };
+  }
+
+  private static ApiException tooLarge(RoutingContext ctx, String detail) {
+    ctx.response().putHeader("Connection", "close");
+    ctx.addEndHandler(ended -> ctx.request().connection().close());
+    return ApiException.tooLarge(detail);
   }
 
   private static long declaredLength(String header) {
@@ -67,13 +116,13 @@ final class HttpApi {
     }
   }
 
-  private static void failure(RoutingContext ctx) {
+  private static void failure(RoutingContext ctx, int registeredStatus) {
     Throwable failure = ctx.failure();
     if (failure != null) {
       Problems.respond(ctx, failure);
       return;
     }
-    int status = ctx.statusCode();
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : registeredStatus;
     if (status == 405) {
       ctx.response().putHeader("Allow", allowed(ctx.request().path()));
     }
@@ -82,6 +131,7 @@ final class HttpApi {
 
   private static String detail(RoutingContext ctx, int status) {
     return switch (status) {
+      case 400 -> "the request path or query string is malformed (invalid percent-encoding?)";
       case 404 -> "no resource at " + ctx.request().path();
       case 405 -> ctx.request().method() + " is not supported on " + ctx.request().path();
       case 413 -> "the request body is too large";

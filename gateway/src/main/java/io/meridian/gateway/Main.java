@@ -22,7 +22,7 @@ import sun.misc.Signal;
     name = "meridian",
     mixinStandardHelpOptions = true,
     description = "A geo-replicated key-value store.",
-    subcommands = {Main.Start.class})
+    subcommands = {Main.Start.class, LocalCluster.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_OK = 0;
   static final int EXIT_FATAL = 1;

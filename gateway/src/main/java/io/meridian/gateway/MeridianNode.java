@@ -7,31 +7,36 @@ import io.meridian.core.NodeIdentity;
 import io.meridian.core.StoreException;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
-import io.meridian.replication.LocalCoordinator;
+import io.meridian.replication.HazelcastCluster;
+import io.meridian.replication.ReplicationVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds one node from its configuration — storage, identity, clock, the
- * coordinator, Vert.x with metrics, the HTTP API — and takes it down again in order. Nothing else
- * constructs these parts.
+ * The composition root: builds one node from its configuration — storage, identity, clock, Vert.x
+ * with metrics and (when seeds are configured) cluster membership, the replication protocol, the
+ * HTTP API — and takes it down again in order. Nothing else constructs these parts.
  */
 public final class MeridianNode {
   private static final Logger log = LoggerFactory.getLogger(MeridianNode.class);
-  private static final long START_TIMEOUT_SECONDS = 60;
+  private static final long START_TIMEOUT_SECONDS = 120;
+  private static final long STOP_TIMEOUT_SECONDS = 30;
 
   private final MeridianConfig config;
   private final NodeLifecycle lifecycle = new NodeLifecycle();
@@ -46,7 +51,7 @@ public final class MeridianNode {
   /**
    * Starts a node and returns once it is serving.
    *
-   * @throws ConfigException when the configuration cannot be used (port in use, unusable data
+   * @throws ConfigException when the configuration cannot be used (a port in use, an unusable data
    *     directory, a data directory of another node)
    */
   public static MeridianNode start(MeridianConfig config) {
@@ -79,26 +84,21 @@ public final class MeridianNode {
           config.replication().n());
     }
 
-    vertx =
-        Vertx.builder()
-            .with(vertxOptions())
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
-    LocalCoordinator coordinator =
-        new LocalCoordinator(
-            vertx, new LocalReplica(store, identity.replicaId(), clock), config.replication());
-    NodeServices services = new NodeServices(config, identity, coordinator, lifecycle, registry);
+    LocalReplica replica = new LocalReplica(store, identity.replicaId(), clock);
+    Optional<HazelcastClusterManager> membership = startVertx(registry);
+    ReplicationVerticle replication =
+        new ReplicationVerticle(config, replica, store, registry, membership);
+    await(vertx.deployVerticle(replication), Stage.CLUSTER);
+    NodeServices services =
+        new NodeServices(
+            config, identity, replication.coordinator(), replication, lifecycle, registry);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-    try {
-      httpDeployment =
-          vertx
-              .deployVerticle(
-                  () -> new HttpApiVerticle(services),
-                  new DeploymentOptions().setInstances(instances))
-              .await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw startFailure(e);
-    }
+    httpDeployment =
+        await(
+            vertx.deployVerticle(
+                () -> new HttpApiVerticle(services),
+                new DeploymentOptions().setInstances(instances)),
+            Stage.HTTP);
     lifecycle.transition(NodeLifecycle.State.SERVING);
     log.info("serving HTTP on {}:{}", config.http().host(), config.http().port());
   }
@@ -123,6 +123,23 @@ public final class MeridianNode {
     }
   }
 
+  /**
+   * A plain Vert.x for a node running alone, or a clustered one that has joined the membership
+   * through the configured seeds.
+   */
+  private Optional<HazelcastClusterManager> startVertx(PrometheusMeterRegistry registry) {
+    MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(registry);
+    if (!config.cluster().clustered()) {
+      vertx = Vertx.builder().with(vertxOptions()).withMetrics(metrics).build();
+      return Optional.empty();
+    }
+    HazelcastCluster.Joined joined =
+        await(HazelcastCluster.start(config, vertxOptions(), metrics), Stage.CLUSTER);
+    vertx = joined.vertx();
+    log.info("joined the cluster through seeds {}", config.cluster().seeds());
+    return Optional.of(joined.membership());
+  }
+
   private static VertxOptions vertxOptions() {
     MicrometerMetricsOptions metrics =
         new MicrometerMetricsOptions()
@@ -132,25 +149,49 @@ public final class MeridianNode {
     return new VertxOptions().setMetricsOptions(metrics);
   }
 
-  private RuntimeException startFailure(Exception e) {
+  /** The start-up stage whose ports a bind failure can be about. */
+  private enum Stage {
+    CLUSTER,
+    HTTP
+  }
+
+  private <T> T await(Future<T> future, Stage stage) {
+    try {
+      return future.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw startFailure(e, stage);
+    }
+  }
+
+  private RuntimeException startFailure(Exception e, Stage stage) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BindException) {
-        return new ConfigException(
-            "http.port",
-            config.http().host()
-                + ":"
-                + config.http().port()
-                + " is not available ("
-                + t.getMessage()
-                + ")");
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof BindException || message.contains("already in use")) {
+        return unavailablePort(message, stage);
       }
     }
     return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
   }
 
+  /** Names the configured port a bind failure is about (Hazelcast names its port). */
+  private ConfigException unavailablePort(String message, Stage stage) {
+    MeridianConfig.Cluster cluster = config.cluster();
+    String key = "http.port";
+    String address = config.http().host() + ":" + config.http().port();
+    if (stage == Stage.CLUSTER && message.contains(Integer.toString(cluster.port()))) {
+      key = "cluster.port";
+      address = cluster.host() + ":" + cluster.port();
+    } else if (stage == Stage.CLUSTER) {
+      key = "cluster.busPort";
+      address = cluster.host() + ":" + cluster.busPort();
+    }
+    return new ConfigException(key, address + " is not available (" + message + ")");
+  }
+
   /**
    * Drains and stops: {@code /health} turns 503, the HTTP servers stop accepting and finish
-   * in-flight requests, the store commits what is queued and closes. Idempotent.
+   * in-flight requests, Vert.x closes and leaves the cluster, the store commits what is queued and
+   * closes. Idempotent.
    */
   public void stop() {
     if (!lifecycle.beginDraining()) {
@@ -160,21 +201,19 @@ public final class MeridianNode {
     if (vertx != null) {
       try {
         if (httpDeployment != null) {
-          vertx.undeploy(httpDeployment).await(30, TimeUnit.SECONDS);
+          vertx.undeploy(httpDeployment).await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
       } catch (Exception e) {
         log.warn("HTTP servers did not drain cleanly: {}", e.toString());
       }
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (vertx != null) {
       try {
-        vertx.close().await(30, TimeUnit.SECONDS);
+        vertx.close().await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (Exception e) {
         log.warn("Vert.x did not close cleanly: {}", e.toString());
       }
+    }
+    if (store != null) {
+      store.close();
     }
     lifecycle.transition(NodeLifecycle.State.STOPPED);
     log.info("stopped");

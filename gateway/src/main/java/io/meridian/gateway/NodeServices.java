@@ -2,6 +2,7 @@ package io.meridian.gateway;
 
 import io.meridian.core.NodeIdentity;
 import io.meridian.core.config.MeridianConfig;
+import io.meridian.replication.ClusterView;
 import io.meridian.replication.Coordinator;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -10,5 +11,6 @@ record NodeServices(
     MeridianConfig config,
     NodeIdentity identity,
     Coordinator coordinator,
+    ClusterView cluster,
     NodeLifecycle lifecycle,
     PrometheusMeterRegistry registry) {}

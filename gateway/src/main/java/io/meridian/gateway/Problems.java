@@ -6,6 +6,7 @@ import io.meridian.replication.ReplicationException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,12 @@ final class Problems {
   static Problem toProblem(Throwable failure) {
     if (failure instanceof ApiException api) {
       return new Problem(api.type(), api.status(), api.getMessage());
+    }
+    if (failure instanceof HttpException http && http.getStatusCode() < 500) {
+      // vertx-web's own refusals, e.g. a query string with invalid percent-encoding.
+      String detail = http.getPayload() != null ? http.getPayload() : http.getMessage();
+      return forStatus(
+          http.getStatusCode(), detail != null ? detail : "the request could not be handled");
     }
     if (failure instanceof ReplicationException replication) {
       return switch (replication.reason()) {

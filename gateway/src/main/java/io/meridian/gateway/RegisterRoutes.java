@@ -56,8 +56,7 @@ final class RegisterRoutes {
   private void put(RoutingContext ctx) {
     DataKey key = key(ctx);
     RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
-    Buffer body = ctx.body().buffer();
-    byte[] value = body == null ? new byte[0] : body.getBytes();
+    byte[] value = HttpApi.body(ctx).getBytes();
     String contentType = ctx.request().getHeader("Content-Type");
     Operation operation =
         new Operation.RegisterPut(

@@ -58,7 +58,7 @@ final class SetRoutes {
   private void update(RoutingContext ctx) {
     DataKey key = key(ctx);
     RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
-    write(ctx, key, bodies.setUpdate(ctx.body().buffer()), params);
+    write(ctx, key, bodies.setUpdate(HttpApi.body(ctx)), params);
   }
 
   private void clear(RoutingContext ctx) {

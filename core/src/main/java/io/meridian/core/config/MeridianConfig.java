@@ -77,7 +77,13 @@ public record MeridianConfig(
   }
 
   /** Membership (Hazelcast) and event-bus endpoints, and the seeds used to join. */
-  public record Cluster(String host, int port, int busPort, List<String> seeds) {
+  public record Cluster(
+      String host,
+      int port,
+      int busPort,
+      List<String> seeds,
+      long memberTimeoutMs,
+      long mergeDelayMs) {
     public Cluster {
       require(host != null && !host.isBlank(), "cluster.host", "must not be empty");
       requireRange(port, 1, 65535, "cluster.port");
@@ -90,6 +96,13 @@ public record MeridianConfig(
             "cluster.seeds",
             "'" + seed + "' is not host:port");
       }
+      requireRange(memberTimeoutMs, 1000, 600_000, "cluster.memberTimeoutMs");
+      requireRange(mergeDelayMs, 1000, 600_000, "cluster.mergeDelayMs");
+    }
+
+    /** Whether this node joins a cluster; with no seeds it runs alone. */
+    public boolean clustered() {
+      return !seeds.isEmpty();
     }
   }
 
@@ -124,20 +137,30 @@ public record MeridianConfig(
   }
 
   /** The phi-accrual failure detector. */
-  public record FailureDetector(double phiThreshold, long cooldownMs) {
+  public record FailureDetector(
+      double phiThreshold,
+      long cooldownMs,
+      long heartbeatIntervalMs,
+      long acceptablePauseMs,
+      long minStdDeviationMs) {
     public FailureDetector {
       require(
           phiThreshold > 0 && phiThreshold <= 100,
           "failureDetector.phiThreshold",
           "must be in (0, 100]");
       requireRange(cooldownMs, 0, 86_400_000, "failureDetector.cooldownMs");
+      requireRange(heartbeatIntervalMs, 10, 60_000, "failureDetector.heartbeatIntervalMs");
+      requireRange(acceptablePauseMs, 0, 600_000, "failureDetector.acceptablePauseMs");
+      requireRange(minStdDeviationMs, 1, 60_000, "failureDetector.minStdDeviationMs");
     }
   }
 
   /** Hinted handoff. */
-  public record Hints(long ttlMs) {
+  public record Hints(long ttlMs, int batchSize, int maxBatchesPerSecond) {
     public Hints {
       requireRange(ttlMs, 1, 30L * 86_400_000, "hints.ttlMs");
+      requireRange(batchSize, 1, 10_000, "hints.batchSize");
+      requireRange(maxBatchesPerSecond, 1, 10_000, "hints.maxBatchesPerSecond");
     }
   }
 

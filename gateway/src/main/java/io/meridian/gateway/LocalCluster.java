@@ -1,0 +1,227 @@
+package io.meridian.gateway;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meridian local-cluster}: a whole cluster on loopback as child processes of this one, for
+ * trying Meridian out and for demos. Each node gets a generated config (ports counted up from
+ * {@code --base-port}), its own data directory and log prefix; SIGTERM or Ctrl-C stops them all.
+ */
+@Command(
+    name = "local-cluster",
+    mixinStandardHelpOptions = true,
+    description = "Run a multi-region cluster on loopback as child processes.")
+final class LocalCluster implements Callable<Integer> {
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+  @Option(names = "--regions", defaultValue = "1", description = "number of regions (1-9)")
+  int regions;
+
+  @Option(
+      names = "--nodes-per-region",
+      defaultValue = "3",
+      description = "nodes in each region (1-9)")
+  int nodesPerRegion;
+
+  @Option(
+      names = "--base-port",
+      defaultValue = "8080",
+      description = "HTTP port of the first node; other ports count up from here")
+  int basePort;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "./data/local-cluster",
+      description = "parent directory of the nodes' data directories")
+  Path dataDir;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "override a configuration key on every node (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  private final List<Process> children = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (regions < 1 || regions > 9 || nodesPerRegion < 1 || nodesPerRegion > 9) {
+      System.err.println("meridian: --regions and --nodes-per-region must be between 1 and 9");
+      return Main.EXIT_BAD_CONFIG;
+    }
+    List<LocalNode> nodes = plan();
+    Files.createDirectories(dataDir);
+    for (LocalNode node : nodes) {
+      Path config = dataDir.resolve(node.id() + ".yaml");
+      Files.writeString(config, node.yaml(nodes, dataDir.resolve(node.id()), replicationN()));
+      children.add(launch(node, config));
+    }
+    Thread stopper = new Thread(this::stopChildren, "local-cluster-stop");
+    try {
+      awaitHealthy(nodes);
+      for (LocalNode node : nodes) {
+        System.out.println(
+            node.id() + " (region " + node.region() + "): http://127.0.0.1:" + node.httpPort());
+      }
+      System.out.println("local cluster is up; Ctrl-C or SIGTERM stops it");
+      Main.awaitTermination();
+    } finally {
+      stopper.run();
+    }
+    return Main.EXIT_OK;
+  }
+
+  private int replicationN() {
+    return Math.min(3, nodesPerRegion);
+  }
+
+  private List<LocalNode> plan() {
+    List<LocalNode> nodes = new ArrayList<>();
+    int index = 0;
+    for (int r = 1; r <= regions; r++) {
+      for (int n = 1; n <= nodesPerRegion; n++) {
+        nodes.add(new LocalNode("r" + r + "n" + n, "r" + r, basePort, index++));
+      }
+    }
+    return nodes;
+  }
+
+  private Process launch(LocalNode node, Path config) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add("start");
+    command.add("--config");
+    command.add(config.toString());
+    for (String override : overrides) {
+      command.add("--set");
+      command.add(override);
+    }
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Thread pump = new Thread(() -> prefixOutput(node.id(), process), "log-" + node.id());
+    pump.setDaemon(true);
+    pump.start();
+    return process;
+  }
+
+  private static void prefixOutput(String id, Process process) {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        System.out.println("[" + id + "] " + line);
+      }
+    } catch (IOException e) {
+      // The child exited; its output ends here.
+    }
+  }
+
+  private void awaitHealthy(List<LocalNode> nodes) throws InterruptedException {
+    Instant deadline = Instant.now().plus(START_TIMEOUT);
+    for (int i = 0; i < nodes.size(); i++) {
+      LocalNode node = nodes.get(i);
+      while (!healthy(node.httpPort())) {
+        if (!children.get(i).isAlive()) {
+          throw new IllegalStateException(node.id() + " exited during start-up");
+        }
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException(node.id() + " did not become healthy in time");
+        }
+        Thread.sleep(250);
+      }
+    }
+  }
+
+  private static boolean healthy(int port) {
+    try {
+      HttpURLConnection connection =
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + port + "/health").toURL().openConnection();
+      connection.setConnectTimeout(500);
+      connection.setReadTimeout(1000);
+      return connection.getResponseCode() == 200;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void stopChildren() {
+    children.forEach(Process::destroy);
+    for (Process child : children) {
+      try {
+        if (!child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          child.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        child.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    children.clear();
+  }
+
+  /** One planned node and the ports it gets: HTTP, membership, event bus, Raft. */
+  record LocalNode(String id, String region, int basePort, int index) {
+    int httpPort() {
+      return basePort + index;
+    }
+
+    int clusterPort() {
+      return basePort + 100 + index;
+    }
+
+    int busPort() {
+      return basePort + 200 + index;
+    }
+
+    int raftPort() {
+      return basePort + 300 + index;
+    }
+
+    String yaml(List<LocalNode> all, Path dataDir, int n) {
+      List<String> seeds =
+          all.stream().map(other -> "\"127.0.0.1:" + other.clusterPort() + "\"").toList();
+      int quorum = n / 2 + 1;
+      return String.join(
+          "\n",
+          "node:",
+          "  id: " + id,
+          "  region: " + region,
+          "  dataDir: \"" + dataDir.toAbsolutePath() + "\"",
+          "http:",
+          "  host: 127.0.0.1",
+          "  port: " + httpPort(),
+          "cluster:",
+          "  host: 127.0.0.1",
+          "  port: " + clusterPort(),
+          "  busPort: " + busPort(),
+          "  seeds: [" + String.join(", ", seeds) + "]",
+          "raft:",
+          "  port: " + raftPort(),
+          "replication:",
+          "  n: " + n,
+          "  w: " + quorum,
+          "  r: " + quorum,
+          "");
+    }
+  }
+}

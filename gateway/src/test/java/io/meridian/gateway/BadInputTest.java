@@ -1,0 +1,447 @@
+package io.meridian.gateway;
+
+import static io.meridian.gateway.ProblemAssert.assertProblem;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * API.md "Bad input": every malformed request gets a 4xx problem and changes nothing. Each test
+ * also checks that the store committed no mutation while it ran and reads the key it aimed at.
+ */
+class BadInputTest {
+  private static final int MAX_VALUE_BYTES = 1 << 20;
+
+  @TempDir static Path dataDir;
+  private static TestNode node;
+  private double mutationsBefore;
+
+  @BeforeAll
+  static void startNode() {
+    node = TestNode.start(dataDir);
+    node.post("/v1/counters/fixed", "{\"delta\": 5}");
+    node.post("/v1/sets/fixed", "{\"add\": [\"a\", \"b\"]}");
+  }
+
+  @AfterAll
+  static void stopNode() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @BeforeEach
+  void countMutations() {
+    mutationsBefore = node.storedMutations();
+  }
+
+  /** Tests that write on purpose reset the baseline; everything else must leave it alone. */
+  @AfterEach
+  void nothingWasWritten() {
+    assertThat(node.storedMutations()).as("mutations committed").isEqualTo(mutationsBefore);
+  }
+
+  // --- JSON bodies ---------------------------------------------------------------------------
+
+  @Test
+  void postCounter_invalidJson_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "delta: 1"), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_truncatedJson_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": 1"), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_trailingContent_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": 1} {}"), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_emptyBody_is400() {
+    assertProblem(node.post("/v1/counters/fixed", ""), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_bodyIsArray_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "[]"), 400, "invalid-request");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_setBody_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"add\": \"a\"}"), 400, "invalid-request");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_unknownField_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed", "{\"delta\": 1, \"unit\": \"ms\"}"),
+        400,
+        "invalid-request");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_missingDelta_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{}"), 400, "invalid-request");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_duplicateKeys_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed", "{\"delta\": 1, \"delta\": 2}"), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deltaAsString_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": \"5\"}"), 400, "invalid-delta");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deltaAsFloat_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": 5.0}"), 400, "invalid-delta");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deltaOver64Bits_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed", "{\"delta\": 9223372036854775808}"), 400, "invalid-delta");
+    assertProblem(
+        node.post("/v1/counters/fixed", "{\"delta\": -9223372036854775809}"), 400, "invalid-delta");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deltaHugeExponent_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": 1e400}"), 400, "invalid-delta");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deltaNull_is400() {
+    assertProblem(node.post("/v1/counters/fixed", "{\"delta\": null}"), 400, "invalid-delta");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postCounter_deeplyNestedArrays_is400() {
+    String nested = "{\"delta\": " + "[".repeat(100_000);
+    assertProblem(node.post("/v1/counters/fixed", nested), 400, "invalid-json");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void postSet_addNotAnArray_is400() {
+    assertProblem(node.post("/v1/sets/fixed", "{\"add\": \"c\"}"), 400, "invalid-request");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void postSet_nonStringElement_is400() {
+    assertProblem(node.post("/v1/sets/fixed", "{\"add\": [\"c\", 1]}"), 400, "invalid-request");
+    assertProblem(node.post("/v1/sets/fixed", "{\"add\": [null]}"), 400, "invalid-request");
+    assertProblem(node.post("/v1/sets/fixed", "{\"remove\": [{}]}"), 400, "invalid-request");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void postSet_neitherAddNorRemove_is400() {
+    assertProblem(node.post("/v1/sets/fixed", "{}"), 400, "invalid-request");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void postSet_invalidContext_is400() {
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"remove\": [\"a\"], \"context\": \"not-a-token\"}"),
+        400,
+        "invalid-context");
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"remove\": [\"a\"], \"context\": 7}"),
+        400,
+        "invalid-context");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void deleteSet_invalidContext_is400() {
+    assertProblem(node.delete("/v1/sets/fixed?context=%21%21%21"), 400, "invalid-context");
+    assertProblem(node.delete("/v1/sets/fixed?context=AAAA"), 400, "invalid-context");
+    assertSetUnchanged();
+  }
+
+  // --- Counter range -------------------------------------------------------------------------
+
+  @Test
+  void postCounter_pastLongMaxValue_is400AndKeepsMaxValue() {
+    node.post("/v1/counters/at-max", "{\"delta\": " + Long.MAX_VALUE + "}");
+    assertProblem(node.post("/v1/counters/at-max", "{\"delta\": 1}"), 400, "counter-overflow");
+    assertThat(node.counter("at-max")).isEqualTo(Long.MAX_VALUE);
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
+  void postCounter_pastLongMinValue_is400AndKeepsMinValue() {
+    Reply min = node.post("/v1/counters/at-min", "{\"delta\": " + Long.MIN_VALUE + "}");
+    assertThat(min.status()).isEqualTo(200);
+    assertThat(min.json().getLong("value")).isEqualTo(Long.MIN_VALUE);
+    assertProblem(node.post("/v1/counters/at-min", "{\"delta\": -1}"), 400, "counter-overflow");
+    assertThat(node.counter("at-min")).isEqualTo(Long.MIN_VALUE);
+    mutationsBefore = node.storedMutations();
+  }
+
+  // --- Keys ----------------------------------------------------------------------------------
+
+  @Test
+  void counter_emptyKey_is400() {
+    assertProblem(node.post("/v1/counters/", "{\"delta\": 1}"), 400, "invalid-key");
+    assertProblem(node.get("/v1/counters/"), 400, "invalid-key");
+    assertProblem(node.put("/v1/keys/", new byte[] {1}, "text/plain"), 400, "invalid-key");
+  }
+
+  @Test
+  void counter_keyOver512Bytes_is400() {
+    assertProblem(
+        node.post("/v1/counters/" + "k".repeat(513), "{\"delta\": 1}"), 400, "invalid-key");
+    String euros = "%E2%82%AC".repeat(171); // 171 characters, 513 UTF-8 bytes
+    assertProblem(node.post("/v1/counters/" + euros, "{\"delta\": 1}"), 400, "invalid-key");
+    assertProblem(node.get("/v1/counters/" + "k".repeat(513)), 400, "invalid-key");
+  }
+
+  @Test
+  void counter_keyOf512Bytes_isStored() {
+    String key = "k".repeat(512);
+    assertThat(node.post("/v1/counters/" + key, "{\"delta\": 2}").status()).isEqualTo(200);
+    assertThat(node.counter(key)).isEqualTo(2);
+    String euros = "%E2%82%AC".repeat(170) + "kk"; // 512 UTF-8 bytes
+    assertThat(node.post("/v1/counters/" + euros, "{\"delta\": 3}").status()).isEqualTo(200);
+    assertThat(node.get("/v1/counters/" + euros).json().getString("key"))
+        .isEqualTo("€".repeat(170) + "kk");
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
+  void counter_keyWithNul_is400() {
+    assertProblem(node.post("/v1/counters/fixed%00", "{\"delta\": 1}"), 400, "invalid-key");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void counter_keyNotUtf8_is400() {
+    assertProblem(node.post("/v1/counters/fixed%FF", "{\"delta\": 1}"), 400, "invalid-key");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void counter_invalidPercentEncoding_is400() throws IOException {
+    String body = "{\"delta\": 1}";
+    for (String target : new String[] {"/v1/counters/fixed%zz", "/v1/counters/fixed%4"}) {
+      Reply reply =
+          RawHttp.exchange(
+              node.port(),
+              RawHttp.head(
+                      "POST",
+                      target,
+                      "Content-Type: application/json",
+                      "Content-Length: " + body.length())
+                  + body);
+      assertProblem(reply, 400, "bad-request");
+    }
+    assertProblem(
+        RawHttp.exchange(node.port(), RawHttp.head("GET", "/v1/counters/fixed?consistency=%zz")),
+        400,
+        "bad-request");
+    assertCounterUnchanged();
+  }
+
+  @Test
+  void counter_encodedSlash_isOneKey() {
+    Reply post = node.post("/v1/counters/slash-a%2Fb", "{\"delta\": 4}");
+    assertThat(post.json().getString("key")).isEqualTo("slash-a/b");
+    Reply get = node.get("/v1/counters/slash-a%2Fb");
+    assertThat(get.json()).isEqualTo(new JsonObject().put("key", "slash-a/b").put("value", 4));
+    assertProblem(node.get("/v1/counters/slash-a"), 404, "not-found");
+    assertProblem(node.get("/v1/counters/b"), 404, "not-found");
+    mutationsBefore = node.storedMutations();
+  }
+
+  // --- Sizes ---------------------------------------------------------------------------------
+
+  @Test
+  void putKey_oneByteOverMaxValue_is413BeforeTheBodyIsSent() throws IOException {
+    try (Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(
+          socket,
+          RawHttp.head("PUT", "/v1/keys/too-big", "Content-Length: " + (MAX_VALUE_BYTES + 1)));
+      Reply reply = RawHttp.read(socket.getInputStream());
+      assertProblem(reply, 413, "payload-too-large");
+      assertThat(RawHttp.isClosedByServer(socket)).isTrue();
+    }
+    assertProblem(node.get("/v1/keys/too-big"), 404, "not-found");
+  }
+
+  @Test
+  void putKey_exactlyMaxValue_isStored() {
+    byte[] value = new byte[MAX_VALUE_BYTES];
+    Arrays.fill(value, (byte) 'v');
+    value[0] = 'A';
+    value[MAX_VALUE_BYTES - 1] = 'Z';
+    assertThat(node.put("/v1/keys/max-value", value, "application/octet-stream").status())
+        .isEqualTo(200);
+    assertThat(node.get("/v1/keys/max-value").body()).isEqualTo(value);
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
+  void putKey_hugeContentLength_is413AndConnectionClosed() throws IOException {
+    try (Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(socket, RawHttp.head("PUT", "/v1/keys/huge", "Content-Length: 10000000000"));
+      Reply reply = RawHttp.read(socket.getInputStream());
+      assertProblem(reply, 413, "payload-too-large");
+      assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+      assertThat(RawHttp.isClosedByServer(socket)).isTrue();
+    }
+    assertProblem(node.get("/v1/keys/huge"), 404, "not-found");
+  }
+
+  @Test
+  void putKey_chunkedBodyOverMaxValue_is413() throws IOException {
+    Reply reply;
+    try (Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(socket, RawHttp.head("PUT", "/v1/keys/chunked", "Transfer-Encoding: chunked"));
+      OutputStream out = socket.getOutputStream();
+      byte[] chunk = new byte[64 * 1024];
+      try {
+        for (int sent = 0; sent <= MAX_VALUE_BYTES; sent += chunk.length) {
+          out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(UTF_8));
+          out.write(chunk);
+          out.write("\r\n".getBytes(UTF_8));
+        }
+        out.write("0\r\n\r\n".getBytes(UTF_8));
+        out.flush();
+      } catch (IOException closedWhileSending) {
+        // The server may answer and close before the client is done sending.
+      }
+      reply = RawHttp.read(socket.getInputStream());
+    }
+    assertProblem(reply, 413, "payload-too-large");
+    assertProblem(node.get("/v1/keys/chunked"), 404, "not-found");
+  }
+
+  @Test
+  void postSet_elementOver1024Bytes_is413() {
+    String element = "e".repeat(1025);
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"add\": [\"" + element + "\"]}"), 413, "payload-too-large");
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"add\": [\"" + "é".repeat(513) + "\"]}"),
+        413,
+        "payload-too-large");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void postSet_elementOf1024Bytes_isStored() {
+    String element = "é".repeat(512);
+    Reply reply = node.post("/v1/sets/big-element", "{\"add\": [\"" + element + "\"]}");
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(node.get("/v1/sets/big-element").json().getJsonArray("elements").getString(0))
+        .isEqualTo(element);
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
+  void headerBlockOver8KiB_is431Problem() throws IOException {
+    Reply reply =
+        RawHttp.exchange(
+            node.port(),
+            RawHttp.head("GET", "/v1/counters/fixed", "X-Padding: " + "p".repeat(9000)));
+    assertProblem(reply, 431, "headers-too-large");
+  }
+
+  // --- Methods and parameters ----------------------------------------------------------------
+
+  @Test
+  void patch_is405WithAllow() {
+    Reply keys = node.method("PATCH", "/v1/keys/fixed");
+    assertProblem(keys, 405, "method-not-allowed");
+    assertThat(keys.header("Allow")).contains("GET", "PUT", "DELETE");
+    Reply counters = node.method("PATCH", "/v1/counters/fixed");
+    assertProblem(counters, 405, "method-not-allowed");
+    assertThat(counters.header("Allow")).contains("GET", "POST").doesNotContain("PUT");
+    Reply sets = node.method("PATCH", "/v1/sets/fixed");
+    assertProblem(sets, 405, "method-not-allowed");
+    assertThat(sets.header("Allow")).contains("GET", "POST", "DELETE");
+    assertCounterUnchanged();
+    assertSetUnchanged();
+  }
+
+  @Test
+  void consistency_unknownValue_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed?consistency=foo", "{\"delta\": 1}"),
+        400,
+        "invalid-parameter");
+    assertProblem(node.get("/v1/counters/fixed?consistency=ALL"), 400, "invalid-parameter");
+    assertProblem(
+        node.put("/v1/keys/fixed?consistency=", new byte[] {1}, "text/plain"),
+        400,
+        "invalid-parameter");
+    assertCounterUnchanged();
+    assertProblem(node.get("/v1/keys/fixed"), 404, "not-found");
+  }
+
+  @Test
+  void query_unknownParameter_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed?consistancy=all", "{\"delta\": 1}"),
+        400,
+        "invalid-parameter");
+    assertProblem(
+        node.post("/v1/sets/fixed?context=x", "{\"add\": [\"c\"]}"), 400, "invalid-parameter");
+    assertCounterUnchanged();
+    assertSetUnchanged();
+  }
+
+  @Test
+  void query_repeatedParameter_is400() {
+    assertProblem(
+        node.post("/v1/counters/fixed?consistency=one&consistency=all", "{\"delta\": 1}"),
+        400,
+        "invalid-parameter");
+    assertCounterUnchanged();
+  }
+
+  private static void assertCounterUnchanged() {
+    assertThat(node.counter("fixed")).isEqualTo(5);
+  }
+
+  private static void assertSetUnchanged() {
+    Reply set = node.get("/v1/sets/fixed");
+    assertThat(set.status()).isEqualTo(200);
+    assertThat(set.json().getJsonArray("elements").getList()).containsExactly("a", "b");
+  }
+}

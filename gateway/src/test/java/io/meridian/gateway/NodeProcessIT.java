@@ -1,0 +1,358 @@
+package io.meridian.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real node processes started with {@code bin/meridian start} (API.md section 1): a SIGTERM ends a
+ * serving node with exit code 0, and a SIGKILL in the middle of a write load loses no acknowledged
+ * write and counts nothing twice.
+ */
+class NodeProcessIT {
+  private static final Duration STARTUP = Duration.ofMinutes(3);
+  private static final Duration EXIT = Duration.ofSeconds(90);
+  private static final int SIGKILL_EXIT_CODE = 128 + 9;
+  private static final int LOAD_THREADS = 8;
+  private static final int COUNTERS = 4;
+  private static final int SETS = 2;
+
+  @TempDir Path dir;
+  private final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void destroyProcesses() throws InterruptedException {
+    for (Process process : processes) {
+      if (process.isAlive()) {
+        process.destroyForcibly();
+        process.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void sigterm_whileServing_exitsWithZero() throws Exception {
+    NodeProcess node = start(dir.resolve("data"), "first");
+    assertThat(node.get("/health").statusCode()).isEqualTo(200);
+    assertThat(node.post("/v1/counters/c", "{\"delta\": 1}").statusCode()).isEqualTo(200);
+
+    node.process().destroy(); // SIGTERM
+    assertThat(node.process().waitFor(EXIT.toSeconds(), TimeUnit.SECONDS))
+        .as("exited; log:%n%s", node.log())
+        .isTrue();
+    assertThat(node.process().exitValue()).as("exit code; log:%n%s", node.log()).isZero();
+    assertThat(node.log()).contains("stopped");
+  }
+
+  @Test
+  void sigkill_underLoad_losesNoAcknowledgedWrite() throws Exception {
+    Path data = dir.resolve("data");
+    NodeProcess first = start(data, "first");
+    Load load = new Load(first);
+    await().atMost(Duration.ofMinutes(2)).until(() -> load.acknowledged() >= 1_500);
+
+    first.process().destroyForcibly(); // SIGKILL on Linux
+    assertThat(first.process().waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(first.process().exitValue()).as("killed by SIGKILL").isEqualTo(SIGKILL_EXIT_CODE);
+    load.stop();
+
+    NodeProcess second = start(data, "second");
+    load.assertDurableIn(second);
+    long versionAfterRestart = second.putKey("after-restart").version();
+    assertThat(versionAfterRestart).isGreaterThan(load.highestVersion());
+  }
+
+  @Test
+  void sigterm_underLoad_exitsWithZeroAndKeepsAcknowledgedWrites() throws Exception {
+    Path data = dir.resolve("data");
+    NodeProcess first = start(data, "first");
+    Load load = new Load(first);
+    await().atMost(Duration.ofMinutes(2)).until(() -> load.acknowledged() >= 500);
+
+    first.process().destroy(); // SIGTERM
+    assertThat(first.process().waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    load.stop();
+    assertThat(first.process().exitValue()).as("exit code; log:%n%s", first.log()).isZero();
+
+    NodeProcess second = start(data, "second");
+    load.assertDurableIn(second);
+    assertThat(second.putKey("after-restart").version()).isGreaterThan(load.highestVersion());
+  }
+
+  /** Starts {@code bin/meridian start} on a free port and waits until it answers /health. */
+  private NodeProcess start(Path dataDir, String name) throws IOException {
+    int port = TestNode.freePort();
+    List<String> command =
+        new ArrayList<>(List.of(home().resolve("bin/meridian").toString(), "start"));
+    for (String setting : TestNode.config(port, dataDir)) {
+      command.add("--set");
+      command.add(setting);
+    }
+    Path log = dir.resolve(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder.environment().put("MERIDIAN_OPTS", "-Xmx256m");
+    Process process = builder.start();
+    processes.add(process);
+    NodeProcess node = new NodeProcess(process, port, log, client());
+    await()
+        .atMost(STARTUP)
+        .pollInterval(Duration.ofMillis(250))
+        .failFast("the node process exited; see " + log, () -> !process.isAlive())
+        .until(node::isHealthy);
+    return node;
+  }
+
+  private static Path home() {
+    String home = System.getProperty("meridian.home");
+    Path start = home != null ? Path.of(home) : Path.of("").toAbsolutePath();
+    for (Path p = start; p != null; p = p.getParent()) {
+      if (Files.isExecutable(p.resolve("bin/meridian"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no bin/meridian above " + start);
+  }
+
+  private static HttpClient client() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  /** A running node process and a client for it. */
+  private record NodeProcess(Process process, int port, Path logFile, HttpClient client) {
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+      return client.send(
+          request(path)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(json))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** PUTs a value to {@code /v1/keys/<key>} and returns the acknowledged write. */
+    Written putKey(String key) throws IOException, InterruptedException {
+      HttpResponse<String> response =
+          client.send(
+              request("/v1/keys/" + key)
+                  .header("Content-Type", "text/plain")
+                  .PUT(HttpRequest.BodyPublishers.ofString(key))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IOException("PUT " + key + ": " + response.statusCode() + " " + response.body());
+      }
+      return new Written(key, version(response));
+    }
+
+    boolean isHealthy() {
+      try {
+        return get("/health").statusCode() == 200;
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    String log() {
+      try {
+        return Files.readString(logFile, UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private HttpRequest.Builder request(String path) {
+      return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(30));
+    }
+  }
+
+  private record Written(String key, long version) {}
+
+  private static long version(HttpResponse<?> response) {
+    String etag = response.headers().firstValue("ETag").orElseThrow();
+    return Long.parseLong(etag.replace("\"", ""));
+  }
+
+  /**
+   * Client threads writing to a node until stopped: counter increments of 1, set adds of unique
+   * elements and key PUTs. Every request is recorded as acknowledged (200) or unknown (anything
+   * else, including no answer), which is what a real client knows.
+   */
+  private final class Load {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final ExecutorService threads = Executors.newFixedThreadPool(LOAD_THREADS);
+    private final Map<String, AtomicLong> ackedIncrements = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> unknownIncrements = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> ackedAdds = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> unknownAdds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> ackedVersions = new ConcurrentHashMap<>();
+    private final AtomicLong acknowledged = new AtomicLong();
+
+    Load(NodeProcess node) {
+      for (int i = 0; i < COUNTERS; i++) {
+        ackedIncrements.put("c" + i, new AtomicLong());
+        unknownIncrements.put("c" + i, new AtomicLong());
+      }
+      for (int i = 0; i < SETS; i++) {
+        ackedAdds.put("s" + i, ConcurrentHashMap.newKeySet());
+        unknownAdds.put("s" + i, ConcurrentHashMap.newKeySet());
+      }
+      for (int t = 0; t < LOAD_THREADS; t++) {
+        int thread = t;
+        threads.execute(() -> run(node, thread));
+      }
+    }
+
+    long acknowledged() {
+      return acknowledged.get();
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      threads.shutdown();
+      assertThat(threads.awaitTermination(2, TimeUnit.MINUTES)).as("load threads ended").isTrue();
+    }
+
+    long highestVersion() {
+      return ackedVersions.values().stream().mapToLong(AtomicLong::get).max().orElse(0);
+    }
+
+    private void run(NodeProcess node, int thread) {
+      for (long i = 0; running.get(); i++) {
+        switch ((int) (i % 3)) {
+          case 0 -> increment(node, "c" + ((thread + i) % COUNTERS));
+          case 1 -> add(node, "s" + (thread % SETS), "t" + thread + "-" + i);
+          default -> put(node, "k" + thread);
+        }
+      }
+    }
+
+    private void increment(NodeProcess node, String counter) {
+      if (succeeded(() -> node.post("/v1/counters/" + counter, "{\"delta\": 1}"))) {
+        ackedIncrements.get(counter).incrementAndGet();
+      } else {
+        unknownIncrements.get(counter).incrementAndGet();
+      }
+    }
+
+    private void add(NodeProcess node, String set, String element) {
+      String body = "{\"add\": [\"" + element + "\"]}";
+      if (succeeded(() -> node.post("/v1/sets/" + set, body))) {
+        ackedAdds.get(set).add(element);
+      } else {
+        unknownAdds.get(set).add(element);
+      }
+    }
+
+    private void put(NodeProcess node, String key) {
+      try {
+        Written written = node.putKey(key);
+        ackedVersions
+            .computeIfAbsent(key, k -> new AtomicLong())
+            .accumulateAndGet(written.version(), Math::max);
+        acknowledged.incrementAndGet();
+      } catch (IOException e) {
+        // unknown outcome; a later PUT's version is compared, not this one's
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running.set(false);
+      }
+    }
+
+    private boolean succeeded(Request request) {
+      try {
+        boolean ok = request.send().statusCode() == 200;
+        if (ok) {
+          acknowledged.incrementAndGet();
+        }
+        return ok;
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running.set(false);
+        return false;
+      }
+    }
+
+    /** Every acknowledged write is in {@code node}; nothing was applied twice or invented. */
+    void assertDurableIn(NodeProcess node) throws IOException, InterruptedException {
+      for (String counter : ackedIncrements.keySet()) {
+        long acked = ackedIncrements.get(counter).get();
+        long unknown = unknownIncrements.get(counter).get();
+        HttpResponse<String> response = node.get("/v1/counters/" + counter);
+        long value =
+            response.statusCode() == 404
+                ? 0
+                : new io.vertx.core.json.JsonObject(response.body()).getLong("value");
+        assertThat(value)
+            .as("counter %s: %d acknowledged, %d unknown", counter, acked, unknown)
+            .isBetween(acked, acked + unknown);
+      }
+      for (String set : ackedAdds.keySet()) {
+        HttpResponse<String> response = node.get("/v1/sets/" + set);
+        List<Object> elements =
+            response.statusCode() == 404
+                ? List.of()
+                : new io.vertx.core.json.JsonObject(response.body())
+                    .getJsonArray("elements")
+                    .getList();
+        assertThat(elements).as("set %s", set).containsAll(ackedAdds.get(set));
+        Set<String> possible = ConcurrentHashMap.newKeySet();
+        possible.addAll(ackedAdds.get(set));
+        possible.addAll(unknownAdds.get(set));
+        assertThat(possible)
+            .as("set %s holds only elements that were sent", set)
+            .containsAll(elements.stream().map(String.class::cast).toList());
+      }
+      for (Map.Entry<String, AtomicLong> key : ackedVersions.entrySet()) {
+        HttpResponse<String> response = node.get("/v1/keys/" + key.getKey());
+        assertThat(response.statusCode()).as("key %s", key.getKey()).isEqualTo(200);
+        assertThat(version(response))
+            .as("key %s", key.getKey())
+            .isGreaterThanOrEqualTo(key.getValue().get());
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Request {
+    HttpResponse<String> send() throws IOException, InterruptedException;
+  }
+}

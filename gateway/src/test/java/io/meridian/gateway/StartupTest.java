@@ -1,0 +1,128 @@
+package io.meridian.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code meridian start} with a configuration it cannot use exits with code 2 and one line on
+ * stderr naming the key (API.md section 1). Runs the command in-process; only invalid
+ * configurations are tried, since a valid one blocks until SIGTERM.
+ */
+class StartupTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void start_writeQuorumAboveN_exits2NamingTheKey() {
+    Outcome outcome = start("replication.n=1", "replication.w=2");
+    assertBadConfig(outcome, "replication.w");
+  }
+
+  @Test
+  void start_readQuorumAboveN_exits2NamingTheKey() {
+    Outcome outcome = start("replication.n=3", "replication.w=2", "replication.r=4");
+    assertBadConfig(outcome, "replication.r");
+  }
+
+  @Test
+  void start_unknownKey_exits2NamingTheKey() {
+    Outcome outcome = start("http.bogus=1");
+    assertBadConfig(outcome, "http.bogus");
+  }
+
+  @Test
+  void start_portNotANumber_exits2NamingTheKey() {
+    Outcome outcome = start("http.port=abc");
+    assertBadConfig(outcome, "http.port");
+  }
+
+  @Test
+  void start_portInUse_exits2NamingTheKey() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Outcome outcome = start("http.port=" + taken.getLocalPort());
+      assertBadConfig(outcome, "http.port");
+      assertThat(outcome.stderr()).contains(String.valueOf(taken.getLocalPort()));
+    }
+  }
+
+  @Test
+  void start_dataDirHoldingForeignFile_exits2NamingTheKey() throws IOException {
+    Files.writeString(dataDir.resolve("thesis.docx"), "not a database", UTF_8);
+    Outcome outcome = start();
+    assertBadConfig(outcome, "node.dataDir");
+    assertThat(dataDir.resolve("store")).doesNotExist();
+  }
+
+  @Test
+  void start_dataDirIsAFile_exits2NamingTheKey() throws IOException {
+    Path file = Files.writeString(dataDir.resolve("file"), "x", UTF_8);
+    Outcome outcome = startWith(file, "http.port=" + TestNode.freePort());
+    assertBadConfig(outcome, "node.dataDir");
+  }
+
+  @Test
+  void start_dataDirOfAnotherNode_exits2NamingTheNodeId() {
+    try (TestNode first = TestNode.start(dataDir, "node.id=first")) {
+      assertThat(first.get("/health").status()).isEqualTo(200);
+    }
+    Outcome outcome = start("node.id=second");
+    assertBadConfig(outcome, "node.id");
+  }
+
+  @Test
+  void start_missingConfigFile_exits2NamingTheFile() {
+    Path missing = dataDir.resolve("missing.yaml");
+    Outcome outcome = run("start", "--config", missing.toString());
+    assertBadConfig(outcome, "missing.yaml");
+  }
+
+  private static void assertBadConfig(Outcome outcome, String key) {
+    assertThat(outcome.exitCode()).as("exit code; stderr: %s", outcome.stderr()).isEqualTo(2);
+    List<String> lines = outcome.stderr().lines().filter(line -> !line.isBlank()).toList();
+    assertThat(lines).as("stderr").hasSize(1);
+    assertThat(lines.get(0)).contains(key);
+  }
+
+  /** Runs {@code meridian start} on the test's data dir and a free port, then {@code settings}. */
+  private Outcome start(String... settings) {
+    List<String> all = new ArrayList<>(List.of("http.port=" + TestNode.freePort()));
+    all.addAll(List.of(settings));
+    return startWith(dataDir, all.toArray(String[]::new));
+  }
+
+  private static Outcome startWith(Path dir, String... settings) {
+    List<String> args = new ArrayList<>(List.of("start", "--set", "node.dataDir=" + dir));
+    for (String setting : settings) {
+      args.add("--set");
+      args.add(setting);
+    }
+    return run(args.toArray(String[]::new));
+  }
+
+  private static synchronized Outcome run(String... args) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    try (PrintStream err = new PrintStream(captured, true, UTF_8)) {
+      System.setErr(err);
+      int exitCode = new CommandLine(new Main()).execute(args);
+      err.flush();
+      return new Outcome(exitCode, captured.toString(UTF_8));
+    } finally {
+      System.setErr(original);
+    }
+  }
+
+  private record Outcome(int exitCode, String stderr) {}
+}

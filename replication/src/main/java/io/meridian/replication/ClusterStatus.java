@@ -1,0 +1,19 @@
+package io.meridian.replication;
+
+import java.util.List;
+
+/** A node's view of the cluster at one moment ({@code /v1/cluster/status}, metrics). */
+public record ClusterStatus(
+    Member self,
+    List<MemberView> members,
+    long hintsPending,
+    long hintsDelivered,
+    long hintsExpired,
+    long hintsDropped) {
+  public ClusterStatus {
+    members = List.copyOf(members);
+  }
+
+  /** One member as this node sees it. */
+  public record MemberView(Member member, MemberStatus status, double phi, long hintsPending) {}
+}

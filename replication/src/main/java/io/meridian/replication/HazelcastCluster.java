@@ -1,0 +1,93 @@
+package io.meridian.replication;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.meridian.core.config.MeridianConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/**
+ * Builds a clustered Vert.x whose membership is Hazelcast, configured in code: TCP-IP join on the
+ * configured seeds only (no multicast, no auto-detection), bound to {@code cluster.host}, this
+ * node's id, region and HTTP address published as member attributes, failure and split-brain merge
+ * timings from the config (Hazelcast's defaults wait minutes).
+ */
+public final class HazelcastCluster {
+  static final String ID_ATTRIBUTE = "meridian.id";
+  static final String REGION_ATTRIBUTE = "meridian.region";
+  static final String HTTP_ATTRIBUTE = "meridian.http";
+
+  private HazelcastCluster() {}
+
+  /** A clustered Vert.x and the Hazelcast membership it joined. */
+  public record Joined(Vertx vertx, HazelcastClusterManager membership) {}
+
+  public static Future<Joined> start(
+      MeridianConfig config, VertxOptions options, VertxMetricsFactory metrics) {
+    MeridianConfig.Cluster cluster = config.cluster();
+    options
+        .getEventBusOptions()
+        .setHost(cluster.host())
+        .setPort(cluster.busPort())
+        .setClusterPublicHost(cluster.host())
+        .setConnectTimeout(2_000);
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+    return Vertx.builder()
+        .with(options)
+        .withMetrics(metrics)
+        .withClusterManager(manager)
+        .buildClustered()
+        .map(vertx -> new Joined(vertx, manager));
+  }
+
+  static Config hazelcastConfig(MeridianConfig config) {
+    MeridianConfig.Cluster cluster = config.cluster();
+    Config hazelcast = new Config();
+    hazelcast.setClusterName("meridian");
+    hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hazelcast.setProperty("hazelcast.wait.seconds.before.join", "0");
+    hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    hazelcast.setProperty("hazelcast.health.monitoring.level", "OFF");
+    hazelcast.setProperty("hazelcast.local.localAddress", cluster.host());
+    hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", seconds(cluster.memberTimeoutMs()));
+    hazelcast.setProperty(
+        "hazelcast.merge.first.run.delay.seconds", seconds(cluster.mergeDelayMs()));
+    hazelcast.setProperty(
+        "hazelcast.merge.next.run.delay.seconds", seconds(cluster.mergeDelayMs()));
+
+    NetworkConfig network = hazelcast.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.seeds());
+
+    hazelcast
+        .getMemberAttributeConfig()
+        .setAttribute(ID_ATTRIBUTE, config.node().id())
+        .setAttribute(REGION_ATTRIBUTE, config.node().region())
+        .setAttribute(HTTP_ATTRIBUTE, config.http().host() + ":" + config.http().port());
+
+    // What vertx-hazelcast's default XML declares; a programmatic config must repeat it.
+    hazelcast.addMultiMapConfig(
+        new MultiMapConfig("__vertx.subs")
+            .setBackupCount(1)
+            .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+    hazelcast.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+    hazelcast.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+    return hazelcast;
+  }
+
+  private static String seconds(long millis) {
+    return Long.toString(Math.max(1, (millis + 999) / 1000));
+  }
+}

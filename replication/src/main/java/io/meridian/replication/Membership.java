@@ -1,0 +1,121 @@
+package io.meridian.replication;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.Ring;
+import io.meridian.core.config.MeridianConfig;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * This node's view of the cluster: who the members are, which are joined right now, how overdue
+ * each one's heartbeats are, and the ring that places keys on them. Deterministic and I/O-free —
+ * the membership layer (Hazelcast in production, the simulator in tests) reports joins and leaves,
+ * the heartbeat exchange reports arrivals, and time is passed in.
+ *
+ * <p>The ring is sticky: a member that leaves stays on the ring (its keys are hinted, not moved),
+ * so a crash or a partition does not reshuffle data. Only a join changes the ring here.
+ */
+public final class Membership {
+  private final Member self;
+  private final MeridianConfig.FailureDetector settings;
+  private final Map<String, Member> members = new TreeMap<>();
+  private final Set<String> joined = new HashSet<>();
+  private final Map<String, PhiAccrualDetector> detectors = new HashMap<>();
+  private Ring ring;
+
+  public Membership(Member self, int vnodes, MeridianConfig.FailureDetector settings) {
+    this.self = self;
+    this.settings = settings;
+    this.ring = Ring.empty(vnodes);
+    memberJoined(self);
+  }
+
+  public Member self() {
+    return self;
+  }
+
+  /** A member joined (or re-joined after a restart): it goes on the ring; detection restarts. */
+  public void memberJoined(Member member) {
+    Member previous = members.put(member.id(), member);
+    joined.add(member.id());
+    if (!member.id().equals(self.id())) {
+      detectors.put(member.id(), newDetector());
+    }
+    if (previous == null || !previous.region().equals(member.region())) {
+      ring = ring.without(member.id()).with(new Ring.Node(member.id(), member.region()));
+    }
+  }
+
+  /** A member left the membership (crash, shutdown, partition): routed around until it returns. */
+  public void memberLeft(String id) {
+    if (!id.equals(self.id())) {
+      joined.remove(id);
+      detectors.remove(id);
+    }
+  }
+
+  /** A heartbeat (or any proof of life) arrived from {@code id} at {@code nowMillis}. */
+  public void heartbeatFrom(String id, long nowMillis) {
+    PhiAccrualDetector detector = detectors.get(id);
+    if (detector != null) {
+      detector.heartbeat(nowMillis);
+    }
+  }
+
+  public MemberStatus status(String id, long nowMillis) {
+    if (id.equals(self.id())) {
+      return MemberStatus.UP;
+    }
+    PhiAccrualDetector detector = detectors.get(id);
+    if (!joined.contains(id) || detector == null || detector.lastHeartbeatMillis() < 0) {
+      return MemberStatus.DOWN;
+    }
+    return detector.isAvailable(nowMillis) ? MemberStatus.UP : MemberStatus.SUSPECT;
+  }
+
+  public boolean isUp(String id, long nowMillis) {
+    return status(id, nowMillis) == MemberStatus.UP;
+  }
+
+  /** The suspicion level of a peer; 0 for this node and for peers not yet heard from. */
+  public double phi(String id, long nowMillis) {
+    PhiAccrualDetector detector = detectors.get(id);
+    return detector == null ? 0.0 : detector.phi(nowMillis);
+  }
+
+  /** Every member ever seen (joined or not), by id. */
+  public Collection<Member> members() {
+    return Collections.unmodifiableCollection(members.values());
+  }
+
+  /** Members currently joined, other than this node: the peers to heartbeat. */
+  public List<String> joinedPeers() {
+    return joined.stream().filter(id -> !id.equals(self.id())).sorted().toList();
+  }
+
+  /** The replicas of {@code key} in this node's region, in preference order. */
+  public List<String> preferenceList(DataKey key, int n) {
+    return ring.preferenceList(key.token(), self.region(), n);
+  }
+
+  /** The replicas of {@code key} in every region. */
+  public SortedMap<String, List<String>> preferenceLists(DataKey key, int n) {
+    return ring.preferenceLists(key.token(), n);
+  }
+
+  private PhiAccrualDetector newDetector() {
+    return new PhiAccrualDetector(
+        settings.phiThreshold(),
+        1000,
+        settings.minStdDeviationMs(),
+        settings.acceptablePauseMs(),
+        settings.heartbeatIntervalMs());
+  }
+}

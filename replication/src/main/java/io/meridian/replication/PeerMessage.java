@@ -1,0 +1,78 @@
+package io.meridian.replication;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.Operation;
+import io.meridian.crdt.Crdt;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The messages replicas exchange. All are one-way; a reply names the request it answers by the
+ * requester's {@code requestId}, so the protocol needs no request-reply support from the transport
+ * and runs the same over the event bus and over a simulated network. Lost, duplicated and reordered
+ * messages are all tolerated: deltas are joined (idempotent), and unanswered requests time out.
+ */
+public sealed interface PeerMessage {
+
+  /** Proof of life for the phi-accrual detector. */
+  record Heartbeat() implements PeerMessage {}
+
+  /** Join {@code delta} into your copy of {@code key}, then acknowledge. */
+  record Replicate(long requestId, DataKey key, Crdt<?> delta) implements PeerMessage {}
+
+  /** {@link Replicate} {@code requestId} is durable on the sender. */
+  record ReplicateAck(long requestId) implements PeerMessage {}
+
+  /** Send me your copy of {@code key}. */
+  record Read(long requestId, DataKey key) implements PeerMessage {}
+
+  /** The sender's copy of a key, empty if it never saw the key. */
+  record ReadReply(long requestId, Optional<Crdt<?>> state) implements PeerMessage {}
+
+  /** Read repair: your copy of {@code key} was behind; join this state. Not acknowledged. */
+  record Repair(DataKey key, Crdt<?> state) implements PeerMessage {}
+
+  /** Coordinate this client write for me: I am not a replica of its key. */
+  record ForwardWrite(
+      long requestId, DataKey key, Operation operation, Optional<Consistency> consistency)
+      implements PeerMessage {}
+
+  /** Coordinate this client read for me: I am not a replica of its key. */
+  record ForwardRead(long requestId, DataKey key, Optional<Consistency> consistency)
+      implements PeerMessage {}
+
+  /** The outcome of a forwarded request. */
+  record ForwardReply(long requestId, Outcome outcome) implements PeerMessage {}
+
+  /** Hinted handoff: deltas that were meant for you while you were unreachable, oldest first. */
+  record HintDelivery(long deliveryId, List<HintedDelta> hints) implements PeerMessage {
+    public HintDelivery {
+      hints = List.copyOf(hints);
+    }
+  }
+
+  /** Every delta of {@link HintDelivery} {@code deliveryId} is durable on the sender. */
+  record HintDeliveryAck(long deliveryId) implements PeerMessage {}
+
+  /** One hinted delta. */
+  record HintedDelta(DataKey key, Crdt<?> delta) {
+    public HintedDelta {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(delta, "delta");
+    }
+  }
+
+  /** How a forwarded request ended. */
+  sealed interface Outcome {
+    /** A write succeeded: the coordinator's state after it and the delta it produced. */
+    record Written(Crdt<?> state, Crdt<?> delta, int acked, int required) implements Outcome {}
+
+    /** A read succeeded. */
+    record ReadDone(Optional<Crdt<?>> state, int acked, int required) implements Outcome {}
+
+    /** The request failed; {@code failure} says how, in a form that survives the wire. */
+    record Failed(RemoteFailure failure, int acked, int required, String message)
+        implements Outcome {}
+  }
+}

@@ -1,0 +1,476 @@
+package io.meridian.replication;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.LocalReplica;
+import io.meridian.core.Operation;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.crdt.Crdt;
+import io.meridian.crdt.Mutation;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Coordinates client reads and writes of CRDT keys over the N replicas of a key in this region
+ * (Dynamo-style quorums). A node that is not a replica of a key forwards the request to the first
+ * live replica. A write is applied locally first (the coordinator is a replica), its delta is sent
+ * to the other replicas, and the client is answered after W durable acknowledgements; replicas that
+ * are not up, or do not acknowledge in time, get a hint. A read joins R replies and repairs the
+ * replicas whose copy was behind (read repair).
+ *
+ * <p>Deterministic: driven by calls, messages and {@link #onTick}; all on the node's context.
+ */
+final class QuorumCoordinator {
+  private final NodeRuntime runtime;
+  private final Membership membership;
+  private final LocalReplica replica;
+  private final HintedHandoff hints;
+  private final MeridianConfig.Replication config;
+  private final Map<Long, PendingWrite> writes = new HashMap<>();
+  private final Map<Long, PendingRead> reads = new HashMap<>();
+  private final Map<Long, PendingForward> forwards = new LinkedHashMap<>();
+  private final Map<ForwardedRequest, Long> forwardedSeen = new LinkedHashMap<>();
+  private long nextRequestId;
+
+  QuorumCoordinator(
+      NodeRuntime runtime,
+      Membership membership,
+      LocalReplica replica,
+      HintedHandoff hints,
+      MeridianConfig.Replication config) {
+    this.runtime = runtime;
+    this.membership = membership;
+    this.replica = replica;
+    this.hints = hints;
+    this.config = config;
+    // Request ids start from the clock so that a restarted node does not reuse the ids its previous
+    // run sent, which peers may still remember as duplicates.
+    this.nextRequestId = runtime.now() << 20;
+  }
+
+  Future<Replicated<Mutation<?>>> write(
+      DataKey key, Operation operation, Optional<Consistency> consistency, boolean mayForward) {
+    List<String> replicas = membership.preferenceList(key, config.n());
+    int required = required(consistency, config.w());
+    if (!replicas.contains(runtime.self())) {
+      if (!mayForward) {
+        return Future.failedFuture(notAReplica(required));
+      }
+      return forward(
+              replicas,
+              required,
+              id -> new PeerMessage.ForwardWrite(id, key, operation, consistency))
+          .compose(QuorumCoordinator::written);
+    }
+    List<String> peers = livePeers(replicas);
+    if (1 + peers.size() < required) {
+      return Future.failedFuture(unavailable(1 + peers.size(), required));
+    }
+    Promise<Replicated<Mutation<?>>> promise = Promise.promise();
+    runtime
+        .onNode(replica.apply(key, operation))
+        .onFailure(promise::fail)
+        .onSuccess(mutation -> replicate(key, mutation, replicas, required, promise));
+    return promise.future();
+  }
+
+  private void replicate(
+      DataKey key,
+      Mutation<?> mutation,
+      List<String> replicas,
+      int required,
+      Promise<Replicated<Mutation<?>>> promise) {
+    long id = nextRequestId++;
+    PendingWrite pending =
+        new PendingWrite(key, mutation, required, runtime.now() + config.timeoutMs(), promise);
+    for (String peer : replicas) {
+      if (peer.equals(runtime.self())) {
+        continue;
+      }
+      if (membership.isUp(peer, runtime.now())) {
+        pending.awaiting.add(peer);
+        runtime.send(peer, new PeerMessage.Replicate(id, key, mutation.delta()));
+      } else {
+        hints.store(peer, key, mutation.delta());
+      }
+    }
+    if (!pending.answerIfDone() && pending.awaiting.isEmpty()) {
+      // Peers went down between the availability check and the local commit.
+      pending.timeOut();
+    }
+    if (!pending.awaiting.isEmpty()) {
+      writes.put(id, pending);
+    }
+  }
+
+  void onReplicateAck(String from, long requestId) {
+    PendingWrite pending = writes.get(requestId);
+    if (pending != null && pending.awaiting.remove(from)) {
+      pending.acked++;
+      pending.answerIfDone();
+      if (pending.awaiting.isEmpty()) {
+        writes.remove(requestId);
+      }
+    }
+  }
+
+  Future<Replicated<Optional<Crdt<?>>>> read(
+      DataKey key, Optional<Consistency> consistency, boolean mayForward) {
+    List<String> replicas = membership.preferenceList(key, config.n());
+    int required = required(consistency, config.r());
+    if (!replicas.contains(runtime.self())) {
+      if (!mayForward) {
+        return Future.failedFuture(notAReplica(required));
+      }
+      return forward(replicas, required, id -> new PeerMessage.ForwardRead(id, key, consistency))
+          .compose(QuorumCoordinator::readDone);
+    }
+    if (required == 1) {
+      // consistency=one on a replica answers from this node's own copy (API.md).
+      return runtime.onNode(replica.read(key)).map(state -> new Replicated<>(state, 1, 1));
+    }
+    List<String> peers = livePeers(replicas);
+    if (1 + peers.size() < required) {
+      return Future.failedFuture(unavailable(1 + peers.size(), required));
+    }
+    long id = nextRequestId++;
+    Promise<Replicated<Optional<Crdt<?>>>> promise = Promise.promise();
+    Set<String> asked = new LinkedHashSet<>(peers);
+    asked.add(runtime.self());
+    PendingRead pending =
+        new PendingRead(key, asked, required, runtime.now() + config.timeoutMs(), promise);
+    reads.put(id, pending);
+    for (String peer : peers) {
+      runtime.send(peer, new PeerMessage.Read(id, key));
+    }
+    runtime
+        .onNode(replica.read(key))
+        .onComplete(
+            local -> {
+              if (local.succeeded()) {
+                onReadReply(runtime.self(), id, local.result());
+              } else {
+                pending.failures++;
+                finishReadIfDone(id, pending);
+              }
+            });
+    return promise.future();
+  }
+
+  void onReadReply(String from, long requestId, Optional<Crdt<?>> state) {
+    PendingRead pending = reads.get(requestId);
+    if (pending == null || !pending.asked.contains(from) || pending.replies.containsKey(from)) {
+      return;
+    }
+    pending.replies.put(from, state);
+    pending.answerIfDone();
+    finishReadIfDone(requestId, pending);
+  }
+
+  private void finishReadIfDone(long requestId, PendingRead pending) {
+    if (pending.replies.size() + pending.failures >= pending.asked.size()) {
+      reads.remove(requestId);
+      pending.finish();
+    }
+  }
+
+  /**
+   * Handles a request another node forwarded here, and sends it the outcome. A forwarded write is
+   * not idempotent (its operation becomes a new delta each time), so a duplicate delivery of the
+   * same request is dropped; the first delivery answers.
+   */
+  void onForwardWrite(String from, PeerMessage.ForwardWrite request) {
+    if (forwardedSeen.putIfAbsent(new ForwardedRequest(from, request.requestId()), runtime.now())
+        != null) {
+      return;
+    }
+    write(request.key(), request.operation(), request.consistency(), false)
+        .onComplete(
+            done -> {
+              PeerMessage.Outcome outcome =
+                  done.succeeded()
+                      ? new PeerMessage.Outcome.Written(
+                          done.result().value().state(),
+                          done.result().value().delta(),
+                          done.result().acked(),
+                          done.result().required())
+                      : failed(done.cause());
+              runtime.send(from, new PeerMessage.ForwardReply(request.requestId(), outcome));
+            });
+  }
+
+  void onForwardRead(String from, PeerMessage.ForwardRead request) {
+    if (forwardedSeen.putIfAbsent(new ForwardedRequest(from, request.requestId()), runtime.now())
+        != null) {
+      return;
+    }
+    read(request.key(), request.consistency(), false)
+        .onComplete(
+            done -> {
+              PeerMessage.Outcome outcome =
+                  done.succeeded()
+                      ? new PeerMessage.Outcome.ReadDone(
+                          done.result().value(), done.result().acked(), done.result().required())
+                      : failed(done.cause());
+              runtime.send(from, new PeerMessage.ForwardReply(request.requestId(), outcome));
+            });
+  }
+
+  void onForwardReply(String from, PeerMessage.ForwardReply reply) {
+    PendingForward pending = forwards.get(reply.requestId());
+    if (pending != null && pending.target.equals(from)) {
+      forwards.remove(reply.requestId());
+      pending.onOutcome.accept(reply.outcome());
+    }
+  }
+
+  /** Times out what has waited too long: unacknowledged replicas get hints. */
+  void onTick(long now) {
+    forgetOldForwardedRequests(now);
+    for (Iterator<PendingWrite> it = writes.values().iterator(); it.hasNext(); ) {
+      PendingWrite pending = it.next();
+      if (now >= pending.deadline) {
+        it.remove();
+        for (String peer : pending.awaiting) {
+          hints.store(peer, pending.key, pending.mutation.delta());
+        }
+        pending.timeOut();
+      }
+    }
+    for (Iterator<PendingRead> it = reads.values().iterator(); it.hasNext(); ) {
+      PendingRead pending = it.next();
+      if (now >= pending.deadline) {
+        it.remove();
+        pending.finish();
+      }
+    }
+    for (Iterator<PendingForward> it = forwards.values().iterator(); it.hasNext(); ) {
+      PendingForward pending = it.next();
+      if (now >= pending.deadline) {
+        it.remove();
+        pending.onOutcome.accept(
+            new PeerMessage.Outcome.Failed(
+                RemoteFailure.TIMEOUT,
+                0,
+                pending.required,
+                "replica " + pending.target + " did not answer in time; the outcome is unknown"));
+      }
+    }
+  }
+
+  private void forgetOldForwardedRequests(long now) {
+    // Entries are in arrival order; a duplicate arrives within the sender's own deadline.
+    long horizon = now - 4 * config.timeoutMs();
+    Iterator<Long> arrivals = forwardedSeen.values().iterator();
+    while (arrivals.hasNext() && arrivals.next() < horizon) {
+      arrivals.remove();
+    }
+  }
+
+  int inFlight() {
+    return writes.size() + reads.size() + forwards.size();
+  }
+
+  private Future<PeerMessage.Outcome> forward(
+      List<String> replicas, int required, java.util.function.LongFunction<PeerMessage> request) {
+    Optional<String> target =
+        replicas.stream().filter(r -> membership.isUp(r, runtime.now())).findFirst();
+    if (target.isEmpty()) {
+      return Future.failedFuture(unavailable(0, required));
+    }
+    long id = nextRequestId++;
+    Promise<PeerMessage.Outcome> promise = Promise.promise();
+    // A forwarded request waits for the coordinator's own timeout, plus a margin for the hops.
+    long deadline = runtime.now() + 2 * config.timeoutMs();
+    forwards.put(id, new PendingForward(target.get(), required, deadline, promise::complete));
+    runtime.send(target.get(), request.apply(id));
+    return promise.future();
+  }
+
+  private List<String> livePeers(List<String> replicas) {
+    long now = runtime.now();
+    List<String> peers = new ArrayList<>();
+    for (String replicaId : replicas) {
+      if (!replicaId.equals(runtime.self()) && membership.isUp(replicaId, now)) {
+        peers.add(replicaId);
+      }
+    }
+    return peers;
+  }
+
+  private int required(Optional<Consistency> consistency, int configuredDefault) {
+    return consistency.map(c -> c.required(config.n())).orElse(configuredDefault);
+  }
+
+  private static Future<Replicated<Mutation<?>>> written(PeerMessage.Outcome outcome) {
+    if (outcome instanceof PeerMessage.Outcome.Written w) {
+      return Future.succeededFuture(
+          new Replicated<>(Crdts.mutation(w.state(), w.delta()), w.acked(), w.required()));
+    }
+    return Future.failedFuture(failure(outcome));
+  }
+
+  private static Future<Replicated<Optional<Crdt<?>>>> readDone(PeerMessage.Outcome outcome) {
+    if (outcome instanceof PeerMessage.Outcome.ReadDone r) {
+      return Future.succeededFuture(new Replicated<>(r.state(), r.acked(), r.required()));
+    }
+    return Future.failedFuture(failure(outcome));
+  }
+
+  private static Throwable failure(PeerMessage.Outcome outcome) {
+    if (outcome instanceof PeerMessage.Outcome.Failed f) {
+      return f.failure().toException(f.acked(), f.required(), f.message());
+    }
+    return new IllegalStateException("unexpected outcome " + outcome);
+  }
+
+  private static PeerMessage.Outcome.Failed failed(Throwable cause) {
+    int acked = 0;
+    int required = 1;
+    if (cause instanceof ReplicationException replication) {
+      acked = replication.acked();
+      required = replication.required();
+    }
+    return new PeerMessage.Outcome.Failed(
+        RemoteFailure.of(cause), acked, required, String.valueOf(cause.getMessage()));
+  }
+
+  private static ReplicationException unavailable(int live, int required) {
+    return new ReplicationException(
+        ReplicationException.Reason.UNAVAILABLE,
+        0,
+        required,
+        required + " replicas required but " + live + " of the key's replicas are up");
+  }
+
+  private static ReplicationException notAReplica(int required) {
+    return new ReplicationException(
+        ReplicationException.Reason.UNAVAILABLE,
+        0,
+        required,
+        "forwarded to a node that is not a replica of the key (ring views differ); retry");
+  }
+
+  /** A write applied locally, waiting for the other replicas' acknowledgements. */
+  private static final class PendingWrite {
+    final DataKey key;
+    final Mutation<?> mutation;
+    final int required;
+    final long deadline;
+    final Promise<Replicated<Mutation<?>>> promise;
+    final Set<String> awaiting = new LinkedHashSet<>();
+    int acked = 1;
+    boolean answered;
+
+    PendingWrite(
+        DataKey key,
+        Mutation<?> mutation,
+        int required,
+        long deadline,
+        Promise<Replicated<Mutation<?>>> promise) {
+      this.key = key;
+      this.mutation = mutation;
+      this.required = required;
+      this.deadline = deadline;
+      this.promise = promise;
+    }
+
+    boolean answerIfDone() {
+      if (!answered && acked >= required) {
+        answered = true;
+        promise.complete(new Replicated<>(mutation, acked, required));
+      }
+      return answered;
+    }
+
+    void timeOut() {
+      if (!answered) {
+        answered = true;
+        promise.fail(
+            new ReplicationException(
+                ReplicationException.Reason.TIMEOUT,
+                acked,
+                required,
+                "written on " + acked + " of the " + required + " replicas required"));
+      }
+    }
+  }
+
+  /** A read waiting for replies; once all are in (or time is up) stale replicas are repaired. */
+  private final class PendingRead {
+    final DataKey key;
+    final Set<String> asked;
+    final int required;
+    final long deadline;
+    final Promise<Replicated<Optional<Crdt<?>>>> promise;
+    final Map<String, Optional<Crdt<?>>> replies = new LinkedHashMap<>();
+    int failures;
+    boolean answered;
+
+    PendingRead(
+        DataKey key,
+        Set<String> asked,
+        int required,
+        long deadline,
+        Promise<Replicated<Optional<Crdt<?>>>> promise) {
+      this.key = key;
+      this.asked = asked;
+      this.required = required;
+      this.deadline = deadline;
+      this.promise = promise;
+    }
+
+    void answerIfDone() {
+      if (!answered && replies.size() >= required) {
+        answered = true;
+        promise.complete(
+            new Replicated<>(Crdts.joinAll(replies.values()), replies.size(), required));
+      }
+    }
+
+    void finish() {
+      answerIfDone();
+      if (!answered) {
+        answered = true;
+        promise.fail(
+            new ReplicationException(
+                ReplicationException.Reason.TIMEOUT,
+                replies.size(),
+                required,
+                replies.size() + " of the " + required + " replicas required answered in time"));
+      }
+      repairStaleReplicas();
+    }
+
+    private void repairStaleReplicas() {
+      Optional<Crdt<?>> joined = Crdts.joinAll(replies.values());
+      if (joined.isEmpty()) {
+        return;
+      }
+      for (Map.Entry<String, Optional<Crdt<?>>> reply : replies.entrySet()) {
+        if (reply.getValue().equals(joined)) {
+          continue;
+        }
+        if (reply.getKey().equals(runtime.self())) {
+          replica.merge(key, joined.get());
+        } else {
+          runtime.send(reply.getKey(), new PeerMessage.Repair(key, joined.get()));
+        }
+      }
+    }
+  }
+
+  private record ForwardedRequest(String from, long requestId) {}
+
+  private record PendingForward(
+      String target, int required, long deadline, Consumer<PeerMessage.Outcome> onOutcome) {}
+}

@@ -1,0 +1,171 @@
+package io.meridian.replication;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.LocalReplica;
+import io.meridian.core.Operation;
+import io.meridian.core.Store;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.crdt.Crdt;
+import io.meridian.crdt.Mutation;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+/**
+ * One node's replication protocol: membership and failure detection, quorum coordination, the
+ * replica side of the peer protocol, and hinted handoff, composed and driven by three inputs —
+ * client calls, {@link #onMessage peer messages}, and {@link #onTick ticks} — with time from an
+ * injected clock. It performs no I/O itself: it sends through a {@link Transport} and stores
+ * through the node's {@link LocalReplica} and {@link Store}. Every method must be called on the
+ * node's protocol context (the executor given at construction), which makes it deterministic under
+ * a simulated network and clock.
+ */
+public final class ReplicationNode {
+  private final NodeRuntime runtime;
+  private final Membership membership;
+  private final LocalReplica replica;
+  private final HintedHandoff hints;
+  private final QuorumCoordinator coordinator;
+  private final MeridianConfig config;
+  private long lastHeartbeatMillis = Long.MIN_VALUE / 2;
+
+  public ReplicationNode(
+      Member self,
+      MeridianConfig config,
+      LocalReplica replica,
+      Store store,
+      Transport transport,
+      LongSupplier clockMillis,
+      Executor protocolContext) {
+    this.config = config;
+    this.runtime = new NodeRuntime(self.id(), transport, clockMillis, protocolContext);
+    this.membership = new Membership(self, config.ring().vnodes(), config.failureDetector());
+    this.replica = replica;
+    this.hints =
+        new HintedHandoff(
+            runtime,
+            store,
+            config.hints(),
+            config.replication().timeoutMs(),
+            target -> membership.isUp(target, runtime.now()));
+    this.coordinator =
+        new QuorumCoordinator(runtime, membership, replica, hints, config.replication());
+  }
+
+  /** Loads durable protocol state (pending hints) left by a previous run. */
+  public Future<Void> start() {
+    return hints.load();
+  }
+
+  public String self() {
+    return runtime.self();
+  }
+
+  public Future<Replicated<Mutation<?>>> write(
+      DataKey key, Operation operation, Optional<Consistency> consistency) {
+    return coordinator.write(key, operation, consistency, true);
+  }
+
+  public Future<Replicated<Optional<Crdt<?>>>> read(
+      DataKey key, Optional<Consistency> consistency) {
+    return coordinator.read(key, consistency, true);
+  }
+
+  public void memberJoined(Member member) {
+    membership.memberJoined(member);
+  }
+
+  public void memberLeft(String id) {
+    membership.memberLeft(id);
+  }
+
+  /** Dispatches a message from a peer. */
+  public void onMessage(String from, PeerMessage message) {
+    if (message instanceof PeerMessage.Heartbeat) {
+      membership.heartbeatFrom(from, runtime.now());
+    } else if (message instanceof PeerMessage.Replicate m) {
+      runtime
+          .onNode(replica.merge(m.key(), m.delta()))
+          .onSuccess(state -> runtime.send(from, new PeerMessage.ReplicateAck(m.requestId())));
+    } else if (message instanceof PeerMessage.ReplicateAck m) {
+      coordinator.onReplicateAck(from, m.requestId());
+    } else if (message instanceof PeerMessage.Read m) {
+      runtime
+          .onNode(replica.read(m.key()))
+          .onSuccess(state -> runtime.send(from, new PeerMessage.ReadReply(m.requestId(), state)));
+    } else if (message instanceof PeerMessage.ReadReply m) {
+      coordinator.onReadReply(from, m.requestId(), m.state());
+    } else if (message instanceof PeerMessage.Repair m) {
+      replica.merge(m.key(), m.state());
+    } else if (message instanceof PeerMessage.ForwardWrite m) {
+      coordinator.onForwardWrite(from, m);
+    } else if (message instanceof PeerMessage.ForwardRead m) {
+      coordinator.onForwardRead(from, m);
+    } else if (message instanceof PeerMessage.ForwardReply m) {
+      coordinator.onForwardReply(from, m);
+    } else if (message instanceof PeerMessage.HintDelivery m) {
+      acceptHints(from, m);
+    } else if (message instanceof PeerMessage.HintDeliveryAck m) {
+      hints.onDeliveryAck(from, m.deliveryId());
+    }
+  }
+
+  private void acceptHints(String from, PeerMessage.HintDelivery delivery) {
+    List<Future<Crdt<?>>> merges = new ArrayList<>(delivery.hints().size());
+    for (PeerMessage.HintedDelta hint : delivery.hints()) {
+      merges.add(runtime.onNode(replica.merge(hint.key(), hint.delta())));
+    }
+    Future.all(merges)
+        .onSuccess(
+            all -> runtime.send(from, new PeerMessage.HintDeliveryAck(delivery.deliveryId())));
+  }
+
+  /** Advances time: heartbeats when due, request timeouts, hint replay. */
+  public void onTick() {
+    long now = runtime.now();
+    if (now - lastHeartbeatMillis >= config.failureDetector().heartbeatIntervalMs()) {
+      lastHeartbeatMillis = now;
+      for (String peer : membership.joinedPeers()) {
+        runtime.send(peer, new PeerMessage.Heartbeat());
+      }
+    }
+    coordinator.onTick(now);
+    hints.onTick(now);
+  }
+
+  /** A snapshot of this node's view, for {@code /v1/cluster/status} and metrics. */
+  public ClusterStatus status() {
+    long now = runtime.now();
+    List<ClusterStatus.MemberView> members = new ArrayList<>();
+    for (Member member : membership.members()) {
+      members.add(
+          new ClusterStatus.MemberView(
+              member,
+              membership.status(member.id(), now),
+              membership.phi(member.id(), now),
+              hints.pending(member.id())));
+    }
+    return new ClusterStatus(
+        membership.self(),
+        members,
+        hints.pendingTotal(),
+        hints.delivered(),
+        hints.expired(),
+        hints.dropped());
+  }
+
+  /** The preference lists of {@code key} in every region. */
+  public SortedMap<String, List<String>> preferenceLists(DataKey key) {
+    return membership.preferenceLists(key, config.replication().n());
+  }
+
+  /** Pending hints per target. */
+  public Map<String, Long> pendingHints() {
+    return hints.pendingByTarget();
+  }
+}

@@ -1,0 +1,271 @@
+package io.meridian.replication;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import io.meridian.core.DataKey;
+import io.meridian.core.LocalReplica;
+import io.meridian.core.Operation;
+import io.meridian.core.Store;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.crdt.Crdt;
+import io.meridian.crdt.Mutation;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Vert.x adapter around a {@link ReplicationNode}: hosts it on this verticle's event-loop
+ * context, feeds it event-bus messages, Hazelcast membership changes and periodic ticks, and gives
+ * the HTTP verticles a {@link Coordinator} that hops onto that context and back.
+ *
+ * <p>After Hazelcast heals a split brain, Vert.x can lose the event-bus subscriptions it had
+ * registered in the cluster (vertx-hazelcast #90, #109); the consumer is therefore registered again
+ * whenever this member merges back.
+ */
+public final class ReplicationVerticle extends VerticleBase implements ClusterView {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
+  private static final long TICK_MILLIS = 50;
+
+  private final MeridianConfig config;
+  private final LocalReplica replica;
+  private final Store store;
+  private final MeterRegistry registry;
+  private final Optional<HazelcastClusterManager> membership;
+  private final Map<String, AtomicLong> pendingHintGauges = new ConcurrentHashMap<>();
+  private volatile ClusterStatus lastStatus;
+  private ReplicationNode node;
+  private MessageConsumer<Buffer> consumer;
+
+  /**
+   * @param membership the Hazelcast membership of a clustered node; empty for a node running alone
+   */
+  public ReplicationVerticle(
+      MeridianConfig config,
+      LocalReplica replica,
+      Store store,
+      MeterRegistry registry,
+      Optional<HazelcastClusterManager> membership) {
+    this.config = config;
+    this.replica = replica;
+    this.store = store;
+    this.registry = registry;
+    this.membership = membership;
+  }
+
+  @Override
+  public Future<?> start() {
+    Member self =
+        new Member(
+            config.node().id(),
+            config.node().region(),
+            config.http().host() + ":" + config.http().port());
+    Transport transport =
+        membership.isPresent()
+            ? new EventBusTransport(vertx.eventBus(), self.id())
+            : (to, message) -> {};
+    Context protocolContext = context;
+    node =
+        new ReplicationNode(
+            self,
+            config,
+            replica,
+            store,
+            transport,
+            System::currentTimeMillis,
+            task -> protocolContext.runOnContext(v -> task.run()));
+    return node.start()
+        .compose(loaded -> membership.map(this::joinMembership).orElse(Future.succeededFuture()))
+        .onSuccess(
+            joined -> {
+              vertx.setPeriodic(TICK_MILLIS, id -> tick());
+              registerMetrics();
+            });
+  }
+
+  private Future<Void> joinMembership(HazelcastClusterManager manager) {
+    HazelcastInstance hazelcast = manager.getHazelcastInstance();
+    hazelcast
+        .getCluster()
+        .addMembershipListener(
+            new MembershipListener() {
+              @Override
+              public void memberAdded(MembershipEvent event) {
+                context.runOnContext(v -> addMember(event.getMember()));
+              }
+
+              @Override
+              public void memberRemoved(MembershipEvent event) {
+                String id = event.getMember().getAttribute(HazelcastCluster.ID_ATTRIBUTE);
+                if (id != null) {
+                  context.runOnContext(v -> node.memberLeft(id));
+                }
+              }
+            });
+    hazelcast
+        .getLifecycleService()
+        .addLifecycleListener(
+            event -> {
+              if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                context.runOnContext(v -> rejoinAfterMerge(hazelcast));
+              }
+            });
+    hazelcast.getCluster().getMembers().forEach(this::addMember);
+    return subscribe();
+  }
+
+  private void addMember(com.hazelcast.cluster.Member member) {
+    String id = member.getAttribute(HazelcastCluster.ID_ATTRIBUTE);
+    String region = member.getAttribute(HazelcastCluster.REGION_ATTRIBUTE);
+    String http = member.getAttribute(HazelcastCluster.HTTP_ATTRIBUTE);
+    if (id != null && region != null && http != null) {
+      node.memberJoined(new Member(id, region, http));
+    }
+  }
+
+  private void rejoinAfterMerge(HazelcastInstance hazelcast) {
+    log.info("cluster merged after a split; re-registering event-bus subscriptions");
+    hazelcast.getCluster().getMembers().forEach(this::addMember);
+    MessageConsumer<Buffer> previous = consumer;
+    previous.unregister().onComplete(done -> subscribe());
+  }
+
+  private Future<Void> subscribe() {
+    consumer =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.peer(node.self()),
+                message -> {
+                  PeerCodec.Envelope envelope;
+                  try {
+                    envelope = PeerCodec.decode(message.body().getBytes());
+                  } catch (IllegalArgumentException e) {
+                    log.warn("dropped a malformed peer message: {}", e.getMessage());
+                    return;
+                  }
+                  node.onMessage(envelope.from(), envelope.message());
+                });
+    return consumer.completion();
+  }
+
+  private void tick() {
+    node.onTick();
+    ClusterStatus status = node.status();
+    lastStatus = status;
+    node.pendingHints()
+        .forEach(
+            (target, count) ->
+                pendingHintGauges
+                    .computeIfAbsent(target, this::registerPendingHintGauge)
+                    .set(count));
+  }
+
+  private AtomicLong registerPendingHintGauge(String target) {
+    AtomicLong value = new AtomicLong();
+    Gauge.builder("meridian.hints.pending", value, AtomicLong::get)
+        .description("Hints waiting to be replayed to a target")
+        .tag("target", target)
+        .register(registry);
+    return value;
+  }
+
+  private void registerMetrics() {
+    FunctionCounter.builder("meridian.hints.expired", this, v -> statusValue(s -> s.hintsExpired()))
+        .description("Hints dropped after hints.ttlMs without being delivered")
+        .register(registry);
+    FunctionCounter.builder(
+            "meridian.hints.delivered", this, v -> statusValue(s -> s.hintsDelivered()))
+        .description("Hints replayed to and acknowledged by their target")
+        .register(registry);
+    FunctionCounter.builder("meridian.hints.dropped", this, v -> statusValue(s -> s.hintsDropped()))
+        .description("Hints that could not be stored")
+        .register(registry);
+    for (MemberStatus status : MemberStatus.values()) {
+      Gauge.builder("meridian.cluster.members", this, v -> membersIn(status))
+          .description("Members by status, as this node sees them")
+          .tag("status", status.apiName())
+          .register(registry);
+    }
+  }
+
+  private double statusValue(java.util.function.ToLongFunction<ClusterStatus> field) {
+    ClusterStatus status = lastStatus;
+    return status == null ? 0 : field.applyAsLong(status);
+  }
+
+  private double membersIn(MemberStatus wanted) {
+    ClusterStatus status = lastStatus;
+    return status == null ? 0 : status.members().stream().filter(m -> m.status() == wanted).count();
+  }
+
+  /** A coordinator usable from any Vert.x context. */
+  public Coordinator coordinator() {
+    return new Coordinator() {
+      @Override
+      public Future<Replicated<Mutation<?>>> write(
+          DataKey key, Operation operation, Optional<Consistency> consistency) {
+        return onProtocolContext(() -> node.write(key, operation, consistency));
+      }
+
+      @Override
+      public Future<Replicated<Optional<Crdt<?>>>> read(
+          DataKey key, Optional<Consistency> consistency) {
+        return onProtocolContext(() -> node.read(key, consistency));
+      }
+    };
+  }
+
+  @Override
+  public Future<ClusterStatus> status() {
+    return onProtocolContext(() -> Future.succeededFuture(node.status()));
+  }
+
+  @Override
+  public Future<SortedMap<String, List<String>>> preferenceLists(DataKey key) {
+    return onProtocolContext(() -> Future.succeededFuture(node.preferenceLists(key)));
+  }
+
+  private <T> Future<T> onProtocolContext(Supplier<Future<T>> call) {
+    Context caller = Vertx.currentContext();
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(
+        v ->
+            call.get()
+                .onComplete(
+                    (result, failure) -> {
+                      Runnable complete =
+                          () -> {
+                            if (failure == null) {
+                              promise.complete(result);
+                            } else {
+                              promise.fail(failure);
+                            }
+                          };
+                      if (caller == null || caller == context) {
+                        complete.run();
+                      } else {
+                        caller.runOnContext(x -> complete.run());
+                      }
+                    }));
+    return promise.future();
+  }
+}
