@@ -1,1 +1,2 @@
-/** Placeholder. */ package io.meridian.benchmarks;
+/** Placeholder. */
+package io.meridian.benchmarks;

@@ -70,6 +70,32 @@ public final class DataKey {
     return buffer.array();
   }
 
+  /** The first LMDB key of {@code keyspace} at or after {@code token}. */
+  public static byte[] storageKeyFrom(Keyspace keyspace, long token) {
+    return ByteBuffer.allocate(HEADER_BYTES)
+        .put(keyspace.tag())
+        .putLong(token ^ Long.MIN_VALUE)
+        .array();
+  }
+
+  /** The LMDB key just past every key of {@code keyspace} with a token up to {@code token}. */
+  public static byte[] storageKeyAfter(Keyspace keyspace, long token) {
+    if (token == Long.MAX_VALUE) {
+      return new byte[] {(byte) (keyspace.tag() + 1)};
+    }
+    return storageKeyFrom(keyspace, token + 1);
+  }
+
+  /** The keyspace of an LMDB key of {@link Table#DATA}. */
+  static Keyspace keyspaceOf(byte[] storageKey) {
+    return Keyspace.byTag(storageKey[0]);
+  }
+
+  /** The ring token of an LMDB key of {@link Table#DATA}. */
+  static long tokenOfStorageKey(byte[] storageKey) {
+    return ByteBuffer.wrap(storageKey, 1, Long.BYTES).getLong() ^ Long.MIN_VALUE;
+  }
+
   static long tokenOf(Keyspace keyspace, byte[] keyBytes) {
     byte[] hashed = new byte[keyBytes.length + 1];
     hashed[0] = keyspace.tag();

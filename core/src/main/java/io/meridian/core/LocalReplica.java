@@ -7,6 +7,9 @@ import io.meridian.crdt.OrSet;
 import io.meridian.crdt.PnCounter;
 import io.meridian.crdt.ReplicaId;
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,15 +25,80 @@ public final class LocalReplica {
   private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
+  private static final int SCAN_BATCH = 4096;
+
   private final Store store;
   private final ReplicaId self;
   private final HybridLogicalClock clock;
+  private final MerkleIndex merkle = new MerkleIndex();
 
   public LocalReplica(Store store, ReplicaId self, HybridLogicalClock clock) {
     this.store = store;
     this.self = self;
     this.clock = clock;
   }
+
+  /** The Merkle trees over this replica's keys, current as of the last commit. */
+  public MerkleIndex merkle() {
+    return merkle;
+  }
+
+  /**
+   * Builds the Merkle trees from what is stored, once at start-up, before any write; afterwards
+   * they are maintained incrementally as writes commit.
+   */
+  public CompletableFuture<Long> loadMerkle() {
+    return loadMerkleFrom(new byte[] {0}, 0);
+  }
+
+  private CompletableFuture<Long> loadMerkleFrom(byte[] from, long loaded) {
+    return store
+        .scan(Table.DATA, from, new byte[] {(byte) 0xFF}, SCAN_BATCH)
+        .thenCompose(
+            entries -> {
+              for (Store.Entry entry : entries) {
+                merkle.update(
+                    DataKey.keyspaceOf(entry.key()),
+                    DataKey.tokenOfStorageKey(entry.key()),
+                    0,
+                    MerkleIndex.keyHash(entry.value()));
+              }
+              long total = loaded + entries.size();
+              if (entries.size() < SCAN_BATCH) {
+                return CompletableFuture.completedFuture(total);
+              }
+              byte[] last = entries.get(entries.size() - 1).key();
+              return loadMerkleFrom(Arrays.copyOf(last, last.length + 1), total);
+            });
+  }
+
+  /**
+   * The digests (key, hash of its stored state) of this replica's keys of {@code keyspace} with
+   * tokens in {@code [fromToken, toToken]}, in token order, at most {@code limit}.
+   */
+  public CompletableFuture<List<KeyDigest>> digests(
+      Keyspace keyspace, long fromToken, long toToken, int limit) {
+    return store
+        .scan(
+            Table.DATA,
+            DataKey.storageKeyFrom(keyspace, fromToken),
+            DataKey.storageKeyAfter(keyspace, toToken),
+            limit)
+        .thenApply(
+            entries -> {
+              List<KeyDigest> digests = new ArrayList<>(entries.size());
+              for (Store.Entry entry : entries) {
+                digests.add(
+                    new KeyDigest(
+                        new DataKey(keyspace, StoredState.decodeKey(entry.value())),
+                        MerkleIndex.keyHash(entry.value())));
+              }
+              return digests;
+            });
+  }
+
+  /** A key and the hash of its stored state on one replica. */
+  public record KeyDigest(DataKey key, long hash) {}
 
   /** The replica id this node writes its dots and counter entries under. */
   public ReplicaId replicaId() {
@@ -47,13 +115,30 @@ public final class LocalReplica {
     if (operation.keyspace() != key.keyspace()) {
       throw new IllegalArgumentException(operation + " does not apply to " + key);
     }
-    return store.update(
-        Table.DATA,
-        key.storageKey(),
-        current -> {
-          Mutation<?> mutation = mutate(decodeOrEmpty(key, current), operation);
-          return StoreUpdate.Outcome.write(StoredState.encode(key, mutation.state()), mutation);
-        });
+    return store
+        .update(
+            Table.DATA,
+            key.storageKey(),
+            current -> {
+              Mutation<?> mutation = mutate(decodeOrEmpty(key, current), operation);
+              byte[] stored = StoredState.encode(key, mutation.state());
+              return StoreUpdate.Outcome.write(stored, new Change<>(mutation, current, stored));
+            })
+        .thenApply(change -> committed(key, change));
+  }
+
+  /** What an update did to a key's stored bytes, so the Merkle tree can follow after commit. */
+  private record Change<R>(R result, Optional<byte[]> before, byte[] after) {}
+
+  private <R> R committed(DataKey key, Change<R> change) {
+    merkle.update(
+        key.keyspace(),
+        key.token(),
+        change.before().map(MerkleIndex::keyHash).orElse(0L),
+        change.after() == null
+            ? change.before().map(MerkleIndex::keyHash).orElse(0L)
+            : MerkleIndex.keyHash(change.after()));
+    return change.result();
   }
 
   /**
@@ -62,20 +147,24 @@ public final class LocalReplica {
    * @return the state after the join; nothing is written when the delta adds nothing
    */
   public CompletableFuture<Crdt<?>> merge(DataKey key, Crdt<?> delta) {
-    return store.update(
-        Table.DATA,
-        key.storageKey(),
-        current -> {
-          Crdt<?> state = decodeOrEmpty(key, current);
-          if (delta instanceof LwwRegister register && !register.isEmpty()) {
-            clock.observe(register.timestamp());
-          }
-          Crdt<?> joined = join(state, delta);
-          if (current.isPresent() && joined.equals(state)) {
-            return StoreUpdate.Outcome.unchanged(state);
-          }
-          return StoreUpdate.Outcome.write(StoredState.encode(key, joined), joined);
-        });
+    return store
+        .update(
+            Table.DATA,
+            key.storageKey(),
+            current -> {
+              Crdt<?> state = decodeOrEmpty(key, current);
+              if (delta instanceof LwwRegister register && !register.isEmpty()) {
+                clock.observe(register.timestamp());
+              }
+              Crdt<?> joined = join(state, delta);
+              if (current.isPresent() && joined.equals(state)) {
+                return StoreUpdate.Outcome.unchanged(new Change<Crdt<?>>(state, current, null));
+              }
+              byte[] stored = StoredState.encode(key, joined);
+              return StoreUpdate.Outcome.write(
+                  stored, new Change<Crdt<?>>(joined, current, stored));
+            })
+        .thenApply(change -> committed(key, change));
   }
 
   /** This node's committed state of {@code key}, if it was ever written. */

@@ -169,6 +169,44 @@ public final class Ring {
     return Collections.unmodifiableSortedMap(lists);
   }
 
+  /**
+   * The token space cut into arcs over which every region's preference list is constant, in token
+   * order, covering {@code [Long.MIN_VALUE, Long.MAX_VALUE]} without wrapping; adjacent arcs with
+   * the same replicas are merged. Anti-entropy and rebalancing work arc by arc.
+   */
+  public List<Arc> arcs(int n) {
+    TreeSet<Long> ends = new TreeSet<>();
+    for (RegionRing ring : regionRings.values()) {
+      for (long token : ring.tokens) {
+        ends.add(token);
+      }
+    }
+    ends.add(Long.MAX_VALUE);
+    List<Arc> arcs = new ArrayList<>();
+    long first = Long.MIN_VALUE;
+    for (long last : ends) {
+      SortedMap<String, List<String>> replicas = preferenceLists(last, n);
+      Arc previous = arcs.isEmpty() ? null : arcs.get(arcs.size() - 1);
+      if (previous != null && previous.replicas().equals(replicas)) {
+        arcs.set(arcs.size() - 1, new Arc(previous.first(), last, replicas));
+      } else {
+        arcs.add(new Arc(first, last, replicas));
+      }
+      if (last == Long.MAX_VALUE) {
+        break;
+      }
+      first = last + 1;
+    }
+    return arcs;
+  }
+
+  /** Tokens {@code first..last} (inclusive) and their replicas in every region. */
+  public record Arc(long first, long last, SortedMap<String, List<String>> replicas) {
+    public boolean contains(long token) {
+      return token >= first && token <= last;
+    }
+  }
+
   private Map<String, RegionRing> regionRingsExcept(String region) {
     Map<String, RegionRing> others = new TreeMap<>(regionRings);
     others.remove(region);

@@ -32,13 +32,20 @@ final class StoredState {
     return out.toByteArray();
   }
 
-  /** Decodes the state stored for {@code key}; a mismatched key or bad encoding is corruption. */
-  static Crdt<?> decode(DataKey key, byte[] payload) {
+  /** The key a stored payload belongs to (read from the payload itself). */
+  static String decodeKey(byte[] payload) {
     ByteBuffer buffer = ByteBuffer.wrap(payload);
+    int length = readLength(buffer, "stored value");
+    byte[] key = new byte[length];
+    buffer.get(key);
+    return new String(key, UTF_8);
+  }
+
+  private static int readLength(ByteBuffer buffer, String what) {
     int length = 0;
     for (int shift = 0; ; shift += 7) {
       if (!buffer.hasRemaining() || shift > 28) {
-        throw corrupt(key, "bad key length");
+        throw new StoreException(StoreException.Reason.CORRUPT, what + ": bad key length");
       }
       byte b = buffer.get();
       length |= (b & 0x7F) << shift;
@@ -47,8 +54,15 @@ final class StoredState {
       }
     }
     if (length < 0 || length > buffer.remaining()) {
-      throw corrupt(key, "key length beyond value");
+      throw new StoreException(StoreException.Reason.CORRUPT, what + ": key length beyond value");
     }
+    return length;
+  }
+
+  /** Decodes the state stored for {@code key}; a mismatched key or bad encoding is corruption. */
+  static Crdt<?> decode(DataKey key, byte[] payload) {
+    ByteBuffer buffer = ByteBuffer.wrap(payload);
+    int length = readLength(buffer, key.toString());
     byte[] storedKey = new byte[length];
     buffer.get(storedKey);
     if (!Arrays.equals(storedKey, key.key().getBytes(UTF_8))) {

@@ -33,6 +33,7 @@ final class HttpApi {
     new CounterRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
     new SetRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
     new ClusterRoutes(services.config(), services.identity(), services.cluster()).mount(router);
+    new AdminRoutes(services.repairs()).mount(router);
     new OperationsRoutes(services.lifecycle(), services.registry()).mount(router);
 
     router.route().failureHandler(ctx -> failure(ctx, 500));

@@ -91,7 +91,13 @@ public final class MeridianNode {
     await(vertx.deployVerticle(replication), Stage.CLUSTER);
     NodeServices services =
         new NodeServices(
-            config, identity, replication.coordinator(), replication, lifecycle, registry);
+            config,
+            identity,
+            replication.coordinator(),
+            replication,
+            replication,
+            lifecycle,
+            registry);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     httpDeployment =
         await(

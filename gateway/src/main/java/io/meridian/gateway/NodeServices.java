@@ -4,6 +4,7 @@ import io.meridian.core.NodeIdentity;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.ClusterView;
 import io.meridian.replication.Coordinator;
+import io.meridian.replication.RepairService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** What the HTTP API needs from the node that the composition root has built. */
@@ -12,5 +13,6 @@ record NodeServices(
     NodeIdentity identity,
     Coordinator coordinator,
     ClusterView cluster,
+    RepairService repairs,
     NodeLifecycle lifecycle,
     PrometheusMeterRegistry registry) {}

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * batch at a time, at most {@code hints.maxBatchesPerSecond} batches per target, each deleted only
  * after the target acknowledged it durably. Replaying a hint twice is harmless: deltas are joined.
  *
- * <p>Hints older than {@code hints.ttlMs} are dropped (counted in {@link #expired()}); anti-entropy
- * is the safety net for what they carried.
+ * <p>Hints older than {@code hints.ttlMs} are dropped (counted in {@link #expired()}) and the
+ * target is reported, so that a targeted anti-entropy repair restores what they carried.
  */
 final class HintedHandoff {
   private static final Logger log = LoggerFactory.getLogger(HintedHandoff.class);
@@ -48,6 +48,7 @@ final class HintedHandoff {
   private final MeridianConfig.Hints config;
   private final long deliveryTimeoutMillis;
   private final Predicate<String> isUp;
+  private final java.util.function.Consumer<String> onExpired;
   private final Map<String, Long> pending = new TreeMap<>();
   private final Map<String, Delivery> inFlight = new HashMap<>();
   private final Map<String, Long> lastScan = new HashMap<>();
@@ -63,12 +64,14 @@ final class HintedHandoff {
       Store store,
       MeridianConfig.Hints config,
       long deliveryTimeoutMillis,
-      Predicate<String> isUp) {
+      Predicate<String> isUp,
+      java.util.function.Consumer<String> onExpired) {
     this.runtime = runtime;
     this.store = store;
     this.config = config;
     this.deliveryTimeoutMillis = deliveryTimeoutMillis;
     this.isUp = isUp;
+    this.onExpired = onExpired;
   }
 
   /** Counts the hints a previous run left behind, so they are replayed and reported. */
@@ -160,7 +163,14 @@ final class HintedHandoff {
                 inFlight.put(target, new Delivery(id, liveKeys, runtime.now()));
                 runtime.send(target, new PeerMessage.HintDelivery(id, live));
               }
-              return delete(target, stale).onSuccess(count -> expired += count);
+              return delete(target, stale)
+                  .onSuccess(
+                      count -> {
+                        expired += count;
+                        if (count > 0) {
+                          onExpired.accept(target);
+                        }
+                      });
             })
         .onComplete(
             done -> {

@@ -110,6 +110,11 @@ public final class Membership {
     return ring.preferenceLists(key.token(), n);
   }
 
+  /** The token space cut into arcs with constant replicas in every region. */
+  public List<Ring.Arc> arcs(int n) {
+    return ring.arcs(n);
+  }
+
   private PhiAccrualDetector newDetector() {
     return new PhiAccrualDetector(
         settings.phiThreshold(),

@@ -113,6 +113,36 @@ public final class PeerCodec {
     } else if (message instanceof PeerMessage.HintDeliveryAck m) {
       out.writeByte(11);
       out.writeLong(m.deliveryId());
+    } else if (message instanceof PeerMessage.TreeHashes m) {
+      out.writeByte(12);
+      out.writeLong(m.sessionId());
+      out.writeByte(m.keyspace().tag());
+      writeInts(out, m.levels());
+      writeInts(out, m.indexes());
+    } else if (message instanceof PeerMessage.TreeHashesReply m) {
+      out.writeByte(13);
+      out.writeLong(m.sessionId());
+      writeLongs(out, m.hashes());
+    } else if (message instanceof PeerMessage.DigestRequest m) {
+      out.writeByte(14);
+      out.writeLong(m.sessionId());
+      out.writeByte(m.keyspace().tag());
+      writeLongs(out, m.firsts());
+      writeLongs(out, m.lasts());
+    } else if (message instanceof PeerMessage.DigestReply m) {
+      out.writeByte(15);
+      out.writeLong(m.sessionId());
+      out.writeInt(m.digests().size());
+      for (PeerMessage.Digest digest : m.digests()) {
+        writeKey(out, digest.key());
+        out.writeLong(digest.hash());
+      }
+    } else if (message instanceof PeerMessage.PushRequest m) {
+      out.writeByte(16);
+      out.writeInt(m.keys().size());
+      for (DataKey key : m.keys()) {
+        writeKey(out, key);
+      }
     } else {
       throw new IllegalArgumentException("unknown message " + message);
     }
@@ -142,6 +172,29 @@ public final class PeerCodec {
         yield new PeerMessage.HintDelivery(id, hints);
       }
       case 11 -> new PeerMessage.HintDeliveryAck(in.readLong());
+      case 12 ->
+          new PeerMessage.TreeHashes(in.readLong(), readKeyspace(in), readInts(in), readInts(in));
+      case 13 -> new PeerMessage.TreeHashesReply(in.readLong(), readLongs(in));
+      case 14 ->
+          new PeerMessage.DigestRequest(
+              in.readLong(), readKeyspace(in), readLongs(in), readLongs(in));
+      case 15 -> {
+        long id = in.readLong();
+        int count = readCount(in);
+        List<PeerMessage.Digest> digests = new ArrayList<>(Math.min(count, 1024));
+        for (int i = 0; i < count; i++) {
+          digests.add(new PeerMessage.Digest(readKey(in), in.readLong()));
+        }
+        yield new PeerMessage.DigestReply(id, digests);
+      }
+      case 16 -> {
+        int count = readCount(in);
+        List<DataKey> keys = new ArrayList<>(Math.min(count, 1024));
+        for (int i = 0; i < count; i++) {
+          keys.add(readKey(in));
+        }
+        yield new PeerMessage.PushRequest(keys);
+      }
       default -> throw new IllegalArgumentException("unknown message type " + type);
     };
   }
@@ -240,17 +293,56 @@ public final class PeerCodec {
   }
 
   private static DataKey readKey(DataInputStream in) throws IOException {
+    Keyspace keyspace = readKeyspace(in);
+    return new DataKey(keyspace, new String(readBlob(in), UTF_8));
+  }
+
+  private static Keyspace readKeyspace(DataInputStream in) throws IOException {
     byte tag = in.readByte();
-    Keyspace keyspace = null;
     for (Keyspace candidate : Keyspace.values()) {
       if (candidate.tag() == tag) {
-        keyspace = candidate;
+        return candidate;
       }
     }
-    if (keyspace == null) {
-      throw new IllegalArgumentException("unknown keyspace " + tag);
+    throw new IllegalArgumentException("unknown keyspace " + tag);
+  }
+
+  private static void writeInts(DataOutputStream out, int[] values) throws IOException {
+    out.writeInt(values.length);
+    for (int value : values) {
+      out.writeInt(value);
     }
-    return new DataKey(keyspace, new String(readBlob(in), UTF_8));
+  }
+
+  private static int[] readInts(DataInputStream in) throws IOException {
+    int count = readCount(in);
+    if ((long) count * Integer.BYTES > in.available()) {
+      throw new IllegalArgumentException("bad count " + count);
+    }
+    int[] values = new int[count];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = in.readInt();
+    }
+    return values;
+  }
+
+  private static void writeLongs(DataOutputStream out, long[] values) throws IOException {
+    out.writeInt(values.length);
+    for (long value : values) {
+      out.writeLong(value);
+    }
+  }
+
+  private static long[] readLongs(DataInputStream in) throws IOException {
+    int count = readCount(in);
+    if ((long) count * Long.BYTES > in.available()) {
+      throw new IllegalArgumentException("bad count " + count);
+    }
+    long[] values = new long[count];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = in.readLong();
+    }
+    return values;
   }
 
   private static void writeCrdt(DataOutputStream out, Crdt<?> state) throws IOException {

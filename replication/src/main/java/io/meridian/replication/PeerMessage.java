@@ -1,6 +1,7 @@
 package io.meridian.replication;
 
 import io.meridian.core.DataKey;
+import io.meridian.core.Keyspace;
 import io.meridian.core.Operation;
 import io.meridian.crdt.Crdt;
 import java.util.List;
@@ -54,6 +55,34 @@ public sealed interface PeerMessage {
 
   /** Every delta of {@link HintDelivery} {@code deliveryId} is durable on the sender. */
   record HintDeliveryAck(long deliveryId) implements PeerMessage {}
+
+  /** Anti-entropy: send me your Merkle hashes of these tree nodes (level, index) of a keyspace. */
+  record TreeHashes(long sessionId, Keyspace keyspace, int[] levels, int[] indexes)
+      implements PeerMessage {}
+
+  /** The hashes asked for by {@link TreeHashes}, in the same order. */
+  record TreeHashesReply(long sessionId, long[] hashes) implements PeerMessage {}
+
+  /** Anti-entropy: send me your key digests for these token ranges (inclusive) of a keyspace. */
+  record DigestRequest(long sessionId, Keyspace keyspace, long[] firsts, long[] lasts)
+      implements PeerMessage {}
+
+  /** The digests asked for by {@link DigestRequest}. */
+  record DigestReply(long sessionId, List<Digest> digests) implements PeerMessage {
+    public DigestReply {
+      digests = List.copyOf(digests);
+    }
+  }
+
+  /** Anti-entropy: send me your state of these keys (as {@link Repair} messages). */
+  record PushRequest(List<DataKey> keys) implements PeerMessage {
+    public PushRequest {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /** A key and the hash of its stored state. */
+  record Digest(DataKey key, long hash) {}
 
   /** One hinted delta. */
   record HintedDelta(DataKey key, Crdt<?> delta) {

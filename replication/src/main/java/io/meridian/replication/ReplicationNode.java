@@ -31,6 +31,7 @@ public final class ReplicationNode {
   private final LocalReplica replica;
   private final HintedHandoff hints;
   private final QuorumCoordinator coordinator;
+  private final AntiEntropy antiEntropy;
   private final MeridianConfig config;
   private long lastHeartbeatMillis = Long.MIN_VALUE / 2;
 
@@ -52,14 +53,39 @@ public final class ReplicationNode {
             store,
             config.hints(),
             config.replication().timeoutMs(),
-            target -> membership.isUp(target, runtime.now()));
+            target -> membership.isUp(target, runtime.now()),
+            this::hintsExpired);
     this.coordinator =
         new QuorumCoordinator(runtime, membership, replica, hints, config.replication());
+    this.antiEntropy = new AntiEntropy(runtime, membership, replica, store, config);
   }
 
-  /** Loads durable protocol state (pending hints) left by a previous run. */
+  /** Hints for {@code target} expired undelivered: a targeted repair restores what they held. */
+  private void hintsExpired(String target) {
+    if (!antiEntropy.repairQueuedFor(target)) {
+      antiEntropy.start(Optional.empty(), Optional.of(target), false);
+    }
+  }
+
+  /**
+   * Loads durable state left by a previous run: the Merkle trees of the stored keys, pending hints,
+   * and repairs to resume.
+   */
   public Future<Void> start() {
-    return hints.load();
+    return runtime
+        .onNode(replica.loadMerkle())
+        .compose(keys -> hints.load())
+        .compose(loaded -> antiEntropy.load());
+  }
+
+  /** Starts a Merkle-tree repair of every range this node replicates, within the scope. */
+  public RepairProgress startRepair(
+      Optional<io.meridian.core.Keyspace> keyspace, Optional<String> peer, boolean dryRun) {
+    return antiEntropy.start(keyspace, peer, dryRun);
+  }
+
+  public Optional<RepairProgress> repairProgress(String id) {
+    return antiEntropy.progress(id);
   }
 
   public String self() {
@@ -112,6 +138,16 @@ public final class ReplicationNode {
       acceptHints(from, m);
     } else if (message instanceof PeerMessage.HintDeliveryAck m) {
       hints.onDeliveryAck(from, m.deliveryId());
+    } else if (message instanceof PeerMessage.TreeHashes m) {
+      antiEntropy.onTreeHashes(from, m);
+    } else if (message instanceof PeerMessage.TreeHashesReply m) {
+      antiEntropy.onTreeHashesReply(from, m);
+    } else if (message instanceof PeerMessage.DigestRequest m) {
+      antiEntropy.onDigestRequest(from, m);
+    } else if (message instanceof PeerMessage.DigestReply m) {
+      antiEntropy.onDigestReply(from, m);
+    } else if (message instanceof PeerMessage.PushRequest m) {
+      antiEntropy.onPushRequest(from, m);
     }
   }
 
@@ -136,6 +172,7 @@ public final class ReplicationNode {
     }
     coordinator.onTick(now);
     hints.onTick(now);
+    antiEntropy.onTick(now);
   }
 
   /** A snapshot of this node's view, for {@code /v1/cluster/status} and metrics. */

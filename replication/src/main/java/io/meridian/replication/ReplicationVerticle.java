@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * registered in the cluster (vertx-hazelcast #90, #109); the consumer is therefore registered again
  * whenever this member merges back.
  */
-public final class ReplicationVerticle extends VerticleBase implements ClusterView {
+public final class ReplicationVerticle extends VerticleBase implements ClusterView, RepairService {
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
   private static final long TICK_MILLIS = 50;
 
@@ -242,6 +242,18 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
   @Override
   public Future<SortedMap<String, List<String>>> preferenceLists(DataKey key) {
     return onProtocolContext(() -> Future.succeededFuture(node.preferenceLists(key)));
+  }
+
+  @Override
+  public Future<RepairProgress> startRepair(
+      Optional<io.meridian.core.Keyspace> keyspace, Optional<String> peer, boolean dryRun) {
+    return onProtocolContext(
+        () -> Future.succeededFuture(node.startRepair(keyspace, peer, dryRun)));
+  }
+
+  @Override
+  public Future<Optional<RepairProgress>> repairProgress(String id) {
+    return onProtocolContext(() -> Future.succeededFuture(node.repairProgress(id)));
   }
 
   private <T> Future<T> onProtocolContext(Supplier<Future<T>> call) {

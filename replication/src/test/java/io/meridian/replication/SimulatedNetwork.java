@@ -31,6 +31,7 @@ final class SimulatedNetwork {
   private final Set<Set<String>> cutLinks = new HashSet<>();
   private long sent;
   private long delivered;
+  private java.util.function.Consumer<PeerMessage> observer = message -> {};
 
   SimulatedNetwork(Simulation simulation, Options options) {
     this.simulation = simulation;
@@ -66,6 +67,11 @@ final class SimulatedNetwork {
     cutLinks.clear();
   }
 
+  /** Sees every message sent (before loss), for counting traffic in tests. */
+  void observe(java.util.function.Consumer<PeerMessage> observer) {
+    this.observer = observer;
+  }
+
   long sent() {
     return sent;
   }
@@ -76,6 +82,7 @@ final class SimulatedNetwork {
 
   private void send(String from, String to, PeerMessage message) {
     sent++;
+    observer.accept(message);
     byte[] wire = PeerCodec.encode(from, message);
     if (cutLinks.contains(Set.of(from, to)) || simulation.random().nextDouble() < options.loss()) {
       return;

@@ -21,6 +21,7 @@ public record MeridianConfig(
     Ring ring,
     FailureDetector failureDetector,
     Hints hints,
+    AntiEntropy antiEntropy,
     Gossip gossip,
     Limits limits,
     Storage storage) {
@@ -36,6 +37,7 @@ public record MeridianConfig(
     require(ring != null, "ring", "missing");
     require(failureDetector != null, "failureDetector", "missing");
     require(hints != null, "hints", "missing");
+    require(antiEntropy != null, "antiEntropy", "missing");
     require(gossip != null, "gossip", "missing");
     require(limits != null, "limits", "missing");
     require(storage != null, "storage", "missing");
@@ -161,6 +163,15 @@ public record MeridianConfig(
       requireRange(ttlMs, 1, 30L * 86_400_000, "hints.ttlMs");
       requireRange(batchSize, 1, 10_000, "hints.batchSize");
       requireRange(maxBatchesPerSecond, 1, 10_000, "hints.maxBatchesPerSecond");
+    }
+  }
+
+  /** Merkle-tree anti-entropy: the background pass and the repair throttle. */
+  public record AntiEntropy(long intervalMs, int keysPerSecond, long bytesPerSecond) {
+    public AntiEntropy {
+      requireRange(intervalMs, 0, 30L * 86_400_000, "antiEntropy.intervalMs");
+      requireRange(keysPerSecond, 1, 10_000_000, "antiEntropy.keysPerSecond");
+      requireRange(bytesPerSecond, 1024, 10L << 30, "antiEntropy.bytesPerSecond");
     }
   }
 

@@ -1,0 +1,548 @@
+package io.meridian.gateway;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A Meridian cluster of real node processes ({@code bin/meridian start}, API.md section 1) on free
+ * loopback ports, for whole-system fault tests. Each node has a generated YAML config listing every
+ * node's membership port as a seed, its own data directory, and a log file that collects the output
+ * of all its runs; all of it lives in the test's directory. A node can be killed with SIGKILL,
+ * paused with SIGSTOP, resumed with SIGCONT and restarted on the same data and ports. Closing the
+ * cluster ends every process it started, by PID.
+ *
+ * <p>Nodes are addressed by index ({@code 0 .. size-1}); node {@code i} has id {@code n<i+1>}.
+ */
+final class ProcessCluster implements AutoCloseable {
+  /** Forming a cluster of JVMs on a 2-core box takes 10–20 s; this is what we are ready to wait. */
+  static final Duration FORMATION = Duration.ofMinutes(2);
+
+  /** Hinted handoff replays fast once targets are up; this also covers a slow re-join. */
+  static final Duration HINT_DRAIN = Duration.ofMinutes(2);
+
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  static final String MERIDIAN_OPTS = "-Xmx256m";
+  private static final Duration POLL = Duration.ofMillis(500);
+  private static final Duration EXIT_GRACE = Duration.ofSeconds(20);
+  private static final int LOG_TAIL_LINES = 80;
+
+  private final Path home;
+  private final List<Node> nodes;
+  private final List<Process> started = new CopyOnWriteArrayList<>();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  private ProcessCluster(Path home, List<Node> nodes) {
+    this.home = home;
+    this.nodes = nodes;
+  }
+
+  /**
+   * Starts {@code size} nodes (replication n=3, w=2, r=2 unless overridden) and waits until every
+   * one is healthy and sees every member {@code up}. On failure the processes are ended and the
+   * exception carries the tails of their logs.
+   *
+   * @param dir where configs, data directories and logs go
+   * @param overrides {@code key=value} settings passed to every node with {@code --set}
+   */
+  static ProcessCluster start(Path dir, int size, String... overrides) throws IOException {
+    List<Integer> ports = freePorts(4 * size);
+    List<String> seeds =
+        IntStream.range(0, size).mapToObj(i -> "127.0.0.1:" + ports.get(4 * i + 1)).toList();
+    List<Node> nodes = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      String id = "n" + (i + 1);
+      Node node =
+          new Node(
+              id,
+              ports.get(4 * i),
+              ports.get(4 * i + 1),
+              ports.get(4 * i + 2),
+              ports.get(4 * i + 3),
+              dir.resolve(id + ".yaml"),
+              dir.resolve("data").resolve(id),
+              dir.resolve(id + ".log"),
+              List.of(overrides));
+      Files.writeString(node.config, node.yaml(seeds), UTF_8);
+      nodes.add(node);
+    }
+    ProcessCluster cluster = new ProcessCluster(home(), nodes);
+    try {
+      for (int i = 0; i < size; i++) {
+        cluster.launch(i);
+      }
+      cluster.awaitHealthy();
+      cluster.awaitAllUp();
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      e.addSuppressed(cluster.logsAsFailure());
+      cluster.close();
+      throw e;
+    }
+  }
+
+  int size() {
+    return nodes.size();
+  }
+
+  String id(int i) {
+    return nodes.get(i).id;
+  }
+
+  URI uri(int i, String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + pathAndQuery);
+  }
+
+  /** Whether node {@code i} was started and has not been killed since. */
+  boolean isRunning(int i) {
+    return nodes.get(i).process != null;
+  }
+
+  Reply get(int i, String pathAndQuery) {
+    return send(request(i, pathAndQuery).GET());
+  }
+
+  Reply post(int i, String pathAndQuery, String json) {
+    return send(
+        request(i, pathAndQuery)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json, UTF_8)));
+  }
+
+  /** Node {@code i}'s {@code /v1/cluster/status}. */
+  JsonObject status(int i) {
+    Reply reply = get(i, "/v1/cluster/status");
+    if (reply.status() != 200) {
+      throw new AssertionError(id(i) + " /v1/cluster/status: " + reply);
+    }
+    return reply.json();
+  }
+
+  /** Member id to status ({@code up}, {@code suspect}, {@code down}) as node {@code i} sees it. */
+  Map<String, String> memberStatuses(int i) {
+    Map<String, String> statuses = new LinkedHashMap<>();
+    status(i)
+        .getJsonArray("members")
+        .forEach(
+            m -> {
+              JsonObject member = (JsonObject) m;
+              statuses.put(member.getString("id"), member.getString("status"));
+            });
+    return statuses;
+  }
+
+  /** {@code hints.pending} of node {@code i}. */
+  long hintsPending(int i) {
+    return status(i).getJsonObject("hints").getLong("pending");
+  }
+
+  /** {@code hints.pendingByTarget[target]} of node {@code i}; 0 if the target is not listed. */
+  long hintsPendingFor(int i, String target) {
+    return status(i).getJsonObject("hints").getJsonObject("pendingByTarget").getLong(target, 0L);
+  }
+
+  /** SIGKILL ({@code kill -9}) node {@code i} and wait until the process is gone. */
+  void kill9(int i) {
+    Node node = nodes.get(i);
+    Process process = running(i);
+    signal(process, "KILL");
+    awaitExit(process, node);
+    node.process = null;
+    node.stopped = false;
+  }
+
+  /** SIGSTOP node {@code i}: the process freezes; its sockets stay open. */
+  void sigstop(int i) {
+    signal(running(i), "STOP");
+    nodes.get(i).stopped = true;
+  }
+
+  /** SIGCONT node {@code i} after {@link #sigstop}. */
+  void sigcont(int i) {
+    signal(running(i), "CONT");
+    nodes.get(i).stopped = false;
+  }
+
+  /**
+   * Starts node {@code i} again, after {@link #kill9}, on the same config, data directory and
+   * ports. Returns once the process is launched; {@link #awaitHealthy} waits for it to serve.
+   */
+  void restart(int i) throws IOException {
+    if (isRunning(i)) {
+      throw new IllegalStateException(id(i) + " is still running");
+    }
+    launch(i);
+  }
+
+  /** Waits until every running node answers {@code /health} with 200. */
+  void awaitHealthy() {
+    await("every running node healthy")
+        .atMost(FORMATION)
+        .pollInterval(Duration.ofMillis(250))
+        .failFast("a node process exited", this::anyRunningNodeExited)
+        .until(() -> IntStream.range(0, size()).filter(this::isRunning).allMatch(i -> healthy(i)));
+  }
+
+  /** Waits until every node's {@code /v1/cluster/status} lists every member as {@code up}. */
+  void awaitAllUp() {
+    Map<String, String> everyoneUp = new LinkedHashMap<>();
+    nodes.forEach(node -> everyoneUp.put(node.id, "up"));
+    await("every node sees every member up")
+        .atMost(FORMATION)
+        .pollInterval(POLL)
+        .ignoreExceptions()
+        .failFast("a node process exited", this::anyRunningNodeExited)
+        .untilAsserted(
+            () -> {
+              for (int i = 0; i < size(); i++) {
+                assertThat(memberStatuses(i))
+                    .as("members as %s sees them", id(i))
+                    .isEqualTo(everyoneUp);
+              }
+            });
+  }
+
+  /** Waits until every running node other than {@code i} reports it not {@code up}. */
+  void awaitSeenNotUp(int i, Duration atMost) {
+    await(id(i) + " not up in every other node's view")
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (int observer = 0; observer < size(); observer++) {
+                if (observer != i && isRunning(observer)) {
+                  assertThat(memberStatuses(observer).get(id(i)))
+                      .as("%s as %s sees it", id(i), id(observer))
+                      .isNotEqualTo("up");
+                }
+              }
+            });
+  }
+
+  /**
+   * The status of member {@code subject} in the view of each other running node that answers (a
+   * node that cannot answer right now is left out).
+   */
+  Map<String, String> viewsOf(int subject) {
+    Map<String, String> views = new LinkedHashMap<>();
+    for (int observer = 0; observer < size(); observer++) {
+      if (observer != subject && isRunning(observer) && !nodes.get(observer).stopped) {
+        try {
+          views.put(id(observer), memberStatuses(observer).get(id(subject)));
+        } catch (RuntimeException e) {
+          // restarting or overloaded: no view from this observer now
+        }
+      }
+    }
+    return views;
+  }
+
+  /** Waits until {@code hints.pending} is 0 on every node. */
+  void awaitHintsDrained() {
+    await("hints.pending 0 on every node")
+        .atMost(HINT_DRAIN)
+        .pollInterval(POLL)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (int i = 0; i < size(); i++) {
+                assertThat(hintsPending(i)).as("hints.pending of %s", id(i)).isZero();
+              }
+            });
+  }
+
+  /** The last lines of every node's log, for a failure report. */
+  String logTails() {
+    StringBuilder tails = new StringBuilder();
+    for (Node node : nodes) {
+      tails.append("\n===== ").append(node.id).append(" (").append(node.log).append(") =====\n");
+      try {
+        List<String> lines =
+            Files.exists(node.log) ? Files.readAllLines(node.log, UTF_8) : List.of();
+        lines
+            .subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())
+            .forEach(line -> tails.append(line).append('\n'));
+      } catch (IOException | UncheckedIOException e) {
+        tails.append("(could not read the log: ").append(e).append(")\n");
+      }
+    }
+    return tails.toString();
+  }
+
+  /**
+   * Ends every process this cluster started: SIGCONT for a stopped one, then SIGTERM to all, then
+   * SIGKILL for those still alive after a grace period.
+   */
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      if (node.stopped && node.process != null && node.process.isAlive()) {
+        signal(node.process, "CONT");
+        node.stopped = false;
+      }
+    }
+    started.stream().filter(Process::isAlive).forEach(Process::destroy);
+    Instant deadline = Instant.now().plus(EXIT_GRACE);
+    for (Process process : started) {
+      try {
+        long left = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
+        if (!process.waitFor(left, TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    nodes.forEach(node -> node.process = null);
+  }
+
+  private void launch(int i) throws IOException {
+    Node node = nodes.get(i);
+    Files.createDirectories(node.dataDir);
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                home.resolve("bin/meridian").toString(),
+                "start",
+                "--config",
+                node.config.toString()));
+    for (String override : node.overrides) {
+      command.add("--set");
+      command.add(override);
+    }
+    Files.writeString(
+        node.log,
+        "===== " + node.id + " started at " + Instant.now() + ": " + command + "\n",
+        UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(node.dataDir.getParent().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log.toFile()));
+    builder.environment().put("MERIDIAN_OPTS", MERIDIAN_OPTS);
+    Process process = builder.start();
+    started.add(process);
+    node.process = process;
+    node.stopped = false;
+  }
+
+  private Process running(int i) {
+    Process process = nodes.get(i).process;
+    if (process == null) {
+      throw new IllegalStateException(id(i) + " is not running");
+    }
+    return process;
+  }
+
+  private boolean anyRunningNodeExited() {
+    return nodes.stream().anyMatch(node -> node.process != null && !node.process.isAlive());
+  }
+
+  private boolean healthy(int i) {
+    try {
+      return send(request(i, "/health").timeout(Duration.ofSeconds(2)).GET()).status() == 200;
+    } catch (UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  private HttpRequest.Builder request(int i, String pathAndQuery) {
+    return HttpRequest.newBuilder(uri(i, pathAndQuery)).timeout(REQUEST_TIMEOUT);
+  }
+
+  private Reply send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<byte[]> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Reply(response.statusCode(), response.headers().map(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void awaitExit(Process process, Node node) {
+    try {
+      if (!process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(node.id + " (pid " + process.pid() + ") did not exit");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Sends a signal with {@code kill -<SIGNAL> <pid>}. */
+  private static void signal(Process process, String signal) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(kill.getInputStream().readAllBytes(), UTF_8);
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kill -" + signal + " " + process.pid() + " failed: " + output);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Exception logsAsFailure() {
+    Exception logs = new Exception("tails of the node logs:" + logTails());
+    logs.setStackTrace(new StackTraceElement[0]);
+    return logs;
+  }
+
+  /** Distinct ports on 127.0.0.1 that nothing listens on at the time of the call. */
+  private static List<Integer> freePorts(int count) {
+    Set<Integer> ports = new HashSet<>();
+    List<Integer> ordered = new ArrayList<>();
+    while (ordered.size() < count) {
+      int port = TestNode.freePort();
+      if (ports.add(port)) {
+        ordered.add(port);
+      }
+    }
+    return ordered;
+  }
+
+  private static Path home() {
+    String configured = System.getProperty("meridian.home");
+    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
+    for (Path p = start; p != null; p = p.getParent()) {
+      if (Files.isExecutable(p.resolve("bin/meridian"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no bin/meridian above " + start);
+  }
+
+  /** One node: its ports, files and current process (null while killed). */
+  private static final class Node {
+    final String id;
+    final int httpPort;
+    final int clusterPort;
+    final int busPort;
+    final int raftPort;
+    final Path config;
+    final Path dataDir;
+    final Path log;
+    final List<String> overrides;
+    volatile Process process;
+    volatile boolean stopped;
+
+    Node(
+        String id,
+        int httpPort,
+        int clusterPort,
+        int busPort,
+        int raftPort,
+        Path config,
+        Path dataDir,
+        Path log,
+        List<String> overrides) {
+      this.id = id;
+      this.httpPort = httpPort;
+      this.clusterPort = clusterPort;
+      this.busPort = busPort;
+      this.raftPort = raftPort;
+      this.config = config;
+      this.dataDir = dataDir;
+      this.log = log;
+      this.overrides = overrides;
+    }
+
+    String yaml(List<String> seeds) {
+      List<String> quoted = seeds.stream().map(seed -> "\"" + seed + "\"").toList();
+      return String.join(
+          "\n",
+          "node:",
+          "  id: " + id,
+          "  region: local",
+          "  dataDir: \"" + dataDir.toAbsolutePath() + "\"",
+          "http:",
+          "  host: 127.0.0.1",
+          "  port: " + httpPort,
+          "cluster:",
+          "  host: 127.0.0.1",
+          "  port: " + clusterPort,
+          "  busPort: " + busPort,
+          "  seeds: [" + String.join(", ", quoted) + "]",
+          "raft:",
+          "  port: " + raftPort,
+          "replication:",
+          "  n: 3",
+          "  w: 2",
+          "  r: 2",
+          "");
+    }
+  }
+
+  /**
+   * A JUnit extension that, when a test fails, prints the tails of the node logs of the clusters it
+   * watches and attaches them to the failure.
+   */
+  static final class LogsOnFailure implements AfterTestExecutionCallback {
+    private final List<ProcessCluster> clusters = new CopyOnWriteArrayList<>();
+
+    ProcessCluster watch(ProcessCluster cluster) {
+      clusters.add(cluster);
+      return cluster;
+    }
+
+    @Override
+    public void afterTestExecution(ExtensionContext context) {
+      context
+          .getExecutionException()
+          .ifPresent(
+              failure -> {
+                for (ProcessCluster cluster : clusters) {
+                  Exception logs = cluster.logsAsFailure();
+                  System.err.println(context.getDisplayName() + " failed; " + logs.getMessage());
+                  failure.addSuppressed(logs);
+                }
+              });
+      clusters.clear();
+    }
+  }
+}

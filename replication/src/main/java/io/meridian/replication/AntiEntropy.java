@@ -1,0 +1,434 @@
+package io.meridian.replication;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.meridian.core.DataKey;
+import io.meridian.core.Keyspace;
+import io.meridian.core.LocalReplica;
+import io.meridian.core.MerkleIndex;
+import io.meridian.core.Ring;
+import io.meridian.core.Store;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.crdt.CrdtCodec;
+import io.vertx.core.Future;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Merkle-tree anti-entropy: makes this node's copy of every range it replicates equal to each other
+ * replica's, whatever was lost on the way (expired hints, dropped deltas, a wiped disk).
+ *
+ * <p>A repair is a list of tasks — (peer, token range, keyspace) for every range this node shares
+ * with a peer, in this region and in others — run one at a time by a {@link RangeComparison}: the
+ * two replicas compare {@link MerkleIndex} hashes top-down, exchange key digests only under leaves
+ * that differ, then each sends the other its state of the differing keys, which both join. So the
+ * messages grow with the number of differing keys, not with the number of keys. Shipping is
+ * throttled ({@code antiEntropy.keysPerSecond}, {@code bytesPerSecond}). A repair's progress and
+ * cursor are persisted after every task, so one interrupted by a restart resumes where it was; the
+ * task list is re-planned from the ring at that point.
+ */
+final class AntiEntropy {
+  private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
+  private static final String JOB_PREFIX = "repair.job.";
+  private static final int MAX_DIGESTS_PER_RANGE = 100_000;
+
+  private final NodeRuntime runtime;
+  private final Membership membership;
+  private final LocalReplica replica;
+  private final Store store;
+  private final MeridianConfig config;
+  private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final Deque<Job> queue = new ArrayDeque<>();
+  private final Map<Long, RangeComparison> sessions = new HashMap<>();
+  private Job active;
+  private RangeComparison comparison;
+  private long nextSessionId;
+  private long lastBackgroundMillis;
+  private double keyBudget;
+  private double byteBudget;
+  private long lastRefillMillis;
+
+  AntiEntropy(
+      NodeRuntime runtime,
+      Membership membership,
+      LocalReplica replica,
+      Store store,
+      MeridianConfig config) {
+    this.runtime = runtime;
+    this.membership = membership;
+    this.replica = replica;
+    this.store = store;
+    this.config = config;
+    this.nextSessionId = runtime.now() << 20;
+    this.lastBackgroundMillis = runtime.now();
+    this.lastRefillMillis = runtime.now();
+  }
+
+  /** Loads persisted repairs; those that were running resume. */
+  Future<Void> load() {
+    return runtime
+        .onNode(
+            store.scan(
+                Table.META,
+                JOB_PREFIX.getBytes(UTF_8),
+                (JOB_PREFIX + '\uffff').getBytes(UTF_8),
+                1000))
+        .map(
+            entries -> {
+              for (Store.Entry entry : entries) {
+                Job job = Job.parse(new String(entry.value(), UTF_8));
+                jobs.put(job.id, job);
+                if (job.state == RepairProgress.State.RUNNING) {
+                  queue.add(job);
+                }
+              }
+              return null;
+            });
+  }
+
+  /** Starts a repair of every range this node replicates, within the scope. */
+  RepairProgress start(Optional<Keyspace> keyspace, Optional<String> peer, boolean dryRun) {
+    String id =
+        "r" + Long.toString(runtime.now(), 36) + Long.toString(nextSessionId++ & 0xFFFF, 36);
+    Job job = new Job(id, keyspace, peer, dryRun, runtime.now());
+    jobs.put(id, job);
+    queue.add(job);
+    persist(job);
+    return job.progress();
+  }
+
+  Optional<RepairProgress> progress(String id) {
+    return Optional.ofNullable(jobs.get(id)).map(Job::progress);
+  }
+
+  /** Whether a repair of {@code peer} (or of everything) is queued or running. */
+  boolean repairQueuedFor(String peer) {
+    return queue.stream().anyMatch(job -> job.peer.isEmpty() || job.peer.get().equals(peer))
+        || (active != null && (active.peer.isEmpty() || active.peer.get().equals(peer)));
+  }
+
+  void onTick(long now) {
+    refillBudget(now);
+    long interval = config.antiEntropy().intervalMs();
+    if (interval > 0
+        && now - lastBackgroundMillis >= interval
+        && active == null
+        && queue.isEmpty()) {
+      lastBackgroundMillis = now;
+      start(Optional.empty(), Optional.empty(), false);
+    }
+    if (comparison != null) {
+      comparison.onTick(now);
+      return;
+    }
+    if (active == null) {
+      active = queue.poll();
+      if (active == null) {
+        return;
+      }
+      active.tasks = plan(active);
+    }
+    if (active.cursor >= active.tasks.size()) {
+      finish(active);
+      active = null;
+      return;
+    }
+    Task task = active.tasks.get(active.cursor);
+    if (!membership.isUp(task.peer(), now)) {
+      taskDone(false);
+      return;
+    }
+    comparison = new RangeComparison(this, nextSessionId++, task, active.dryRun);
+    sessions.put(comparison.sessionId(), comparison);
+    comparison.start();
+  }
+
+  /** Called by the running comparison when it ends. */
+  void taskDone(boolean succeeded) {
+    if (comparison != null) {
+      sessions.remove(comparison.sessionId());
+      active.keysRepaired += comparison.keysRepaired();
+      active.differences += comparison.differences();
+      active.bytesSent += comparison.bytesSent();
+      comparison = null;
+    }
+    if (succeeded) {
+      active.rangesCompared++;
+    } else {
+      active.rangesFailed++;
+    }
+    active.cursor++;
+    persist(active);
+  }
+
+  private void finish(Job job) {
+    job.state = job.rangesFailed > 0 ? RepairProgress.State.FAILED : RepairProgress.State.DONE;
+    job.finishedAtMillis = runtime.now();
+    persist(job);
+    log.info(
+        "repair {} {}: {} ranges compared, {} failed, {} keys repaired, {} bytes sent",
+        job.id,
+        job.state.apiName(),
+        job.rangesCompared,
+        job.rangesFailed,
+        job.keysRepaired,
+        job.bytesSent);
+  }
+
+  /** Every (peer, range, keyspace) this node shares with another replica, in a fixed order. */
+  private List<Task> plan(Job job) {
+    Map<String, List<long[]>> rangesByPeer = new TreeMap<>();
+    for (Ring.Arc arc : membership.arcs(config.replication().n())) {
+      boolean mine =
+          arc.replicas().values().stream().anyMatch(list -> list.contains(runtime.self()));
+      if (!mine) {
+        continue;
+      }
+      for (List<String> replicas : arc.replicas().values()) {
+        for (String peer : replicas) {
+          if (peer.equals(runtime.self()) || job.peer.map(p -> !p.equals(peer)).orElse(false)) {
+            continue;
+          }
+          List<long[]> ranges = rangesByPeer.computeIfAbsent(peer, p -> new ArrayList<>());
+          long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+          if (last != null && last[1] != Long.MAX_VALUE && last[1] + 1 == arc.first()) {
+            last[1] = arc.last();
+          } else {
+            ranges.add(new long[] {arc.first(), arc.last()});
+          }
+        }
+      }
+    }
+    List<Task> tasks = new ArrayList<>();
+    rangesByPeer.forEach(
+        (peer, ranges) -> {
+          for (long[] range : ranges) {
+            for (Keyspace keyspace : Keyspace.values()) {
+              if (job.keyspace.map(k -> k == keyspace).orElse(true)) {
+                tasks.add(new Task(peer, range[0], range[1], keyspace));
+              }
+            }
+          }
+        });
+    return tasks;
+  }
+
+  // ---- messages from peers -------------------------------------------------------------------
+
+  void onTreeHashes(String from, PeerMessage.TreeHashes request) {
+    long[] hashes = new long[request.levels().length];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] =
+          replica.merkle().hash(request.keyspace(), request.levels()[i], request.indexes()[i]);
+    }
+    runtime.send(from, new PeerMessage.TreeHashesReply(request.sessionId(), hashes));
+  }
+
+  void onDigestRequest(String from, PeerMessage.DigestRequest request) {
+    digests(request.keyspace(), request.firsts(), request.lasts())
+        .onSuccess(
+            digests ->
+                runtime.send(from, new PeerMessage.DigestReply(request.sessionId(), digests)));
+  }
+
+  void onPushRequest(String from, PeerMessage.PushRequest request) {
+    for (DataKey key : request.keys()) {
+      runtime
+          .onNode(replica.read(key))
+          .onSuccess(
+              state -> state.ifPresent(s -> runtime.send(from, new PeerMessage.Repair(key, s))));
+    }
+  }
+
+  void onTreeHashesReply(String from, PeerMessage.TreeHashesReply reply) {
+    RangeComparison session = sessions.get(reply.sessionId());
+    if (session != null && session.peer().equals(from)) {
+      session.onTreeHashes(reply.hashes());
+    }
+  }
+
+  void onDigestReply(String from, PeerMessage.DigestReply reply) {
+    RangeComparison session = sessions.get(reply.sessionId());
+    if (session != null && session.peer().equals(from)) {
+      session.onDigests(reply.digests());
+    }
+  }
+
+  // ---- services for RangeComparison ----------------------------------------------------------
+
+  NodeRuntime runtime() {
+    return runtime;
+  }
+
+  LocalReplica replica() {
+    return replica;
+  }
+
+  long timeoutMillis() {
+    return 5 * config.replication().timeoutMs();
+  }
+
+  /** This replica's digests for the given inclusive token ranges of one keyspace. */
+  Future<List<PeerMessage.Digest>> digests(Keyspace keyspace, long[] firsts, long[] lasts) {
+    List<Future<List<LocalReplica.KeyDigest>>> scans = new ArrayList<>(firsts.length);
+    for (int i = 0; i < firsts.length; i++) {
+      scans.add(
+          runtime.onNode(replica.digests(keyspace, firsts[i], lasts[i], MAX_DIGESTS_PER_RANGE)));
+    }
+    return Future.all(scans)
+        .map(
+            all -> {
+              List<PeerMessage.Digest> digests = new ArrayList<>();
+              for (Future<List<LocalReplica.KeyDigest>> scan : scans) {
+                for (LocalReplica.KeyDigest digest : scan.result()) {
+                  digests.add(new PeerMessage.Digest(digest.key(), digest.hash()));
+                }
+              }
+              return digests;
+            });
+  }
+
+  /** Takes up to {@code keys} keys (and their bytes) from the throttle; how many it may ship. */
+  int takeKeyBudget(int keys) {
+    int granted = (int) Math.min(keys, Math.floor(keyBudget));
+    if (byteBudget <= 0) {
+      return 0;
+    }
+    keyBudget -= granted;
+    return granted;
+  }
+
+  void spendBytes(long bytes) {
+    byteBudget -= bytes;
+  }
+
+  static int encodedSize(io.meridian.crdt.Crdt<?> state) {
+    return CrdtCodec.encode(state).length;
+  }
+
+  private void refillBudget(long now) {
+    long elapsed = Math.max(0, now - lastRefillMillis);
+    lastRefillMillis = now;
+    MeridianConfig.AntiEntropy settings = config.antiEntropy();
+    keyBudget =
+        Math.min(settings.keysPerSecond(), keyBudget + settings.keysPerSecond() * elapsed / 1000.0);
+    byteBudget =
+        Math.min(
+            settings.bytesPerSecond(), byteBudget + settings.bytesPerSecond() * elapsed / 1000.0);
+  }
+
+  private void persist(Job job) {
+    byte[] key = (JOB_PREFIX + job.id).getBytes(UTF_8);
+    byte[] value = job.serialize().getBytes(UTF_8);
+    store.update(Table.META, key, current -> StoreUpdate.Outcome.write(value, 0));
+  }
+
+  /** One comparison to run: a token range (inclusive) of a keyspace, against one peer. */
+  record Task(String peer, long first, long last, Keyspace keyspace) {}
+
+  /** A repair: its scope, progress and cursor. */
+  private static final class Job {
+    final String id;
+    final Optional<Keyspace> keyspace;
+    final Optional<String> peer;
+    final boolean dryRun;
+    final long startedAtMillis;
+    RepairProgress.State state = RepairProgress.State.RUNNING;
+    List<Task> tasks = List.of();
+    int cursor;
+    int rangesCompared;
+    int rangesFailed;
+    long keysRepaired;
+    long differences;
+    long bytesSent;
+    long finishedAtMillis;
+
+    Job(
+        String id,
+        Optional<Keyspace> keyspace,
+        Optional<String> peer,
+        boolean dryRun,
+        long startedAtMillis) {
+      this.id = id;
+      this.keyspace = keyspace;
+      this.peer = peer;
+      this.dryRun = dryRun;
+      this.startedAtMillis = startedAtMillis;
+    }
+
+    RepairProgress progress() {
+      return new RepairProgress(
+          id,
+          state,
+          dryRun,
+          keyspace.map(Keyspace::pathName),
+          peer,
+          tasks.size(),
+          rangesCompared,
+          rangesFailed,
+          keysRepaired,
+          differences,
+          bytesSent,
+          startedAtMillis,
+          finishedAtMillis);
+    }
+
+    String serialize() {
+      Properties p = new Properties();
+      p.setProperty("id", id);
+      keyspace.ifPresent(k -> p.setProperty("keyspace", k.pathName()));
+      peer.ifPresent(n -> p.setProperty("peer", n));
+      p.setProperty("dryRun", Boolean.toString(dryRun));
+      p.setProperty("state", state.name());
+      p.setProperty("cursor", Integer.toString(cursor));
+      p.setProperty("rangesCompared", Integer.toString(rangesCompared));
+      p.setProperty("rangesFailed", Integer.toString(rangesFailed));
+      p.setProperty("keysRepaired", Long.toString(keysRepaired));
+      p.setProperty("differences", Long.toString(differences));
+      p.setProperty("bytesSent", Long.toString(bytesSent));
+      p.setProperty("startedAt", Long.toString(startedAtMillis));
+      p.setProperty("finishedAt", Long.toString(finishedAtMillis));
+      StringBuilder text = new StringBuilder();
+      new TreeMap<>(p).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+      return text.toString();
+    }
+
+    static Job parse(String text) {
+      Map<String, String> p = new HashMap<>();
+      for (String line : text.split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          p.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+      Job job =
+          new Job(
+              p.get("id"),
+              Optional.ofNullable(p.get("keyspace")).flatMap(Keyspace::byPathName),
+              Optional.ofNullable(p.get("peer")),
+              Boolean.parseBoolean(p.get("dryRun")),
+              Long.parseLong(p.getOrDefault("startedAt", "0")));
+      job.state = RepairProgress.State.valueOf(p.getOrDefault("state", "RUNNING"));
+      job.cursor = Integer.parseInt(p.getOrDefault("cursor", "0"));
+      job.rangesCompared = Integer.parseInt(p.getOrDefault("rangesCompared", "0"));
+      job.rangesFailed = Integer.parseInt(p.getOrDefault("rangesFailed", "0"));
+      job.keysRepaired = Long.parseLong(p.getOrDefault("keysRepaired", "0"));
+      job.differences = Long.parseLong(p.getOrDefault("differences", "0"));
+      job.bytesSent = Long.parseLong(p.getOrDefault("bytesSent", "0"));
+      job.finishedAtMillis = Long.parseLong(p.getOrDefault("finishedAt", "0"));
+      return job;
+    }
+  }
+}
