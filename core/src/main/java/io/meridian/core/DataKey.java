@@ -86,6 +86,20 @@ public final class DataKey {
     return storageKeyFrom(keyspace, token + 1);
   }
 
+  /**
+   * The key an LMDB key of {@link Table#DATA} stands for, unless the key was too long to be kept
+   * whole in it (then only the stored value knows).
+   */
+  static java.util.Optional<DataKey> fromStorageKey(byte[] storageKey) {
+    if (storageKey.length == LMDB_MAX_KEY_BYTES) {
+      return java.util.Optional.empty();
+    }
+    byte[] key = java.util.Arrays.copyOfRange(storageKey, HEADER_BYTES, storageKey.length);
+    return java.util.Optional.of(
+        new DataKey(
+            keyspaceOf(storageKey), new String(key, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
   /** The keyspace of an LMDB key of {@link Table#DATA}. */
   static Keyspace keyspaceOf(byte[] storageKey) {
     return Keyspace.byTag(storageKey[0]);

@@ -85,6 +85,7 @@ public final class LmdbStore implements Store {
   private final DistributionSummary batchSizes;
   private final Timer commitLatency;
   private final Counter failedCommits;
+  private final Counter quarantined;
 
   private volatile boolean closing;
   private long persistedClock; // writer thread only
@@ -113,6 +114,10 @@ public final class LmdbStore implements Store {
     this.failedCommits =
         Counter.builder("meridian.storage.commit.failures")
             .description("Batches whose commit failed (disk or map full, I/O error)")
+            .register(registry);
+    this.quarantined =
+        Counter.builder("meridian.storage.quarantined")
+            .description("Stored values that failed their checksum and were moved aside")
             .register(registry);
     Gauge.builder("meridian.storage.queue.depth", queue, BlockingQueue::size)
         .description("Mutations waiting for the storage writer")
@@ -172,7 +177,12 @@ public final class LmdbStore implements Store {
 
   @Override
   public <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update) {
-    PendingUpdate<R> pending = new PendingUpdate<>(dbis.get(table), key, update);
+    PendingUpdate<R> pending = PendingUpdate.of(dbis.get(table), key, update);
+    enqueue(pending);
+    return pending.future;
+  }
+
+  private void enqueue(PendingUpdate<?> pending) {
     admission.readLock().lock();
     try {
       if (closing) {
@@ -184,7 +194,6 @@ public final class LmdbStore implements Store {
     } finally {
       admission.readLock().unlock();
     }
-    return pending.future;
   }
 
   @Override
@@ -221,11 +230,47 @@ public final class LmdbStore implements Store {
         Cursor<byte[]> cursor = dbi.openCursor(txn)) {
       boolean found = cursor.get(from, GetOp.MDB_SET_RANGE);
       while (found && entries.size() < limit && Arrays.compareUnsigned(cursor.key(), to) < 0) {
-        entries.add(new Entry(cursor.key(), ValueFrame.unwrap(cursor.val())));
+        entries.add(verified(cursor.key(), cursor.val()));
         found = cursor.next();
       }
     }
     return entries;
+  }
+
+  private static Entry verified(byte[] key, byte[] framed) {
+    try {
+      return new Entry(key, ValueFrame.unwrap(framed));
+    } catch (StoreException e) {
+      return new Entry(key, new byte[0], true);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Boolean> quarantine(Table table, byte[] key) {
+    return moveToQuarantine(dbis.get(table), dbis.get(Table.QUARANTINE), key);
+  }
+
+  /** Runs in the writer: re-checks the raw value and moves it aside if it still fails. */
+  private CompletableFuture<Boolean> moveToQuarantine(
+      Dbi<byte[]> source, Dbi<byte[]> quarantine, byte[] key) {
+    PendingUpdate<Boolean> move =
+        new PendingUpdate<>(
+            txn -> {
+              byte[] raw = source.get(txn, key);
+              if (raw == null || !verified(key, raw).corrupt()) {
+                return false;
+              }
+              quarantine.put(txn, key, ValueFrame.wrap(raw));
+              source.delete(txn, key);
+              quarantined.increment();
+              log.warn(
+                  "quarantined a corrupt value ({} bytes) under key of {} bytes",
+                  raw.length,
+                  key.length);
+              return true;
+            });
+    enqueue(move);
+    return move.future;
   }
 
   private Optional<byte[]> read(Dbi<byte[]> dbi, byte[] key) {
@@ -392,41 +437,52 @@ public final class LmdbStore implements Store {
     };
   }
 
+  /** Work run by the writer inside a write transaction. */
+  @FunctionalInterface
+  private interface TxnWork<R> {
+    R run(Txn<byte[]> txn);
+  }
+
   /** One queued update and, once the writer has run it, its outcome. Writer thread only. */
   private static final class PendingUpdate<R> {
-    final Dbi<byte[]> dbi;
-    final byte[] key;
-    final StoreUpdate<R> update;
+    final TxnWork<R> work;
     final CompletableFuture<R> future = new CompletableFuture<>();
     R result;
     RuntimeException failure;
 
-    PendingUpdate(Dbi<byte[]> dbi, byte[] key, StoreUpdate<R> update) {
-      this.dbi = dbi;
-      this.key = key;
-      this.update = update;
+    PendingUpdate(TxnWork<R> work) {
+      this.work = work;
     }
 
-    /** Runs the update inside {@code txn}; storage errors propagate and fail the whole batch. */
+    /** A read-modify-write of one key through {@code update}. */
+    static <R> PendingUpdate<R> of(Dbi<byte[]> dbi, byte[] key, StoreUpdate<R> update) {
+      return new PendingUpdate<>(
+          txn -> {
+            byte[] framed = dbi.get(txn, key);
+            Optional<byte[]> current =
+                framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
+            StoreUpdate.Outcome<R> outcome = update.apply(current);
+            switch (outcome.change()) {
+              case PUT -> dbi.put(txn, key, ValueFrame.wrap(outcome.value().get()));
+              case DELETE -> dbi.delete(txn, key);
+              case KEEP -> {}
+            }
+            return outcome.result();
+          });
+    }
+
+    /**
+     * Runs the work inside {@code txn}. Storage errors propagate and fail the whole batch; any
+     * other exception fails this update alone (it throws before writing anything).
+     */
     void applyIn(Txn<byte[]> txn) {
-      StoreUpdate.Outcome<R> outcome;
       try {
-        byte[] framed = dbi.get(txn, key);
-        Optional<byte[]> current =
-            framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
-        outcome = update.apply(current);
+        result = work.run(txn);
       } catch (LmdbException e) {
         throw e;
       } catch (RuntimeException e) {
         failure = e;
-        return;
       }
-      switch (outcome.change()) {
-        case PUT -> dbi.put(txn, key, ValueFrame.wrap(outcome.value().get()));
-        case DELETE -> dbi.delete(txn, key);
-        case KEEP -> {}
-      }
-      result = outcome.result();
     }
 
     void complete() {

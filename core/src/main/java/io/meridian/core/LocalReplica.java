@@ -11,7 +11,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * This node's copy of every CRDT key it replicates: turns client operations into deltas under this
@@ -31,11 +35,31 @@ public final class LocalReplica {
   private final ReplicaId self;
   private final HybridLogicalClock clock;
   private final MerkleIndex merkle = new MerkleIndex();
+  private final Set<DataKey> quarantined = ConcurrentHashMap.newKeySet();
+  private volatile Consumer<DataKey> quarantineListener = key -> {};
 
   public LocalReplica(Store store, ReplicaId self, HybridLogicalClock clock) {
     this.store = store;
     this.self = self;
     this.clock = clock;
+  }
+
+  /**
+   * Called (on a storage thread) with every key whose stored value failed its checksum and was
+   * quarantined; the listener should restore the key from other replicas, then {@link
+   * #clearQuarantine}.
+   */
+  public void onQuarantine(Consumer<DataKey> listener) {
+    this.quarantineListener = listener;
+  }
+
+  /** The key was restored from the other replicas (or none had it): writes may resume. */
+  public void clearQuarantine(DataKey key) {
+    quarantined.remove(key);
+  }
+
+  public boolean isQuarantined(DataKey key) {
+    return quarantined.contains(key);
   }
 
   /** The Merkle trees over this replica's keys, current as of the last commit. */
@@ -57,11 +81,15 @@ public final class LocalReplica {
         .thenCompose(
             entries -> {
               for (Store.Entry entry : entries) {
-                merkle.update(
-                    DataKey.keyspaceOf(entry.key()),
-                    DataKey.tokenOfStorageKey(entry.key()),
-                    0,
-                    MerkleIndex.keyHash(entry.value()));
+                if (entry.corrupt()) {
+                  quarantine(entry.key());
+                } else {
+                  merkle.update(
+                      DataKey.keyspaceOf(entry.key()),
+                      DataKey.tokenOfStorageKey(entry.key()),
+                      0,
+                      MerkleIndex.keyHash(entry.value()));
+                }
               }
               long total = loaded + entries.size();
               if (entries.size() < SCAN_BATCH) {
@@ -88,6 +116,10 @@ public final class LocalReplica {
             entries -> {
               List<KeyDigest> digests = new ArrayList<>(entries.size());
               for (Store.Entry entry : entries) {
+                if (entry.corrupt()) {
+                  quarantine(entry.key());
+                  continue;
+                }
                 digests.add(
                     new KeyDigest(
                         new DataKey(keyspace, StoredState.decodeKey(entry.value())),
@@ -115,16 +147,18 @@ public final class LocalReplica {
     if (operation.keyspace() != key.keyspace()) {
       throw new IllegalArgumentException(operation + " does not apply to " + key);
     }
-    return store
-        .update(
-            Table.DATA,
-            key.storageKey(),
-            current -> {
-              Mutation<?> mutation = mutate(decodeOrEmpty(key, current), operation);
-              byte[] stored = StoredState.encode(key, mutation.state());
-              return StoreUpdate.Outcome.write(stored, new Change<>(mutation, current, stored));
-            })
-        .thenApply(change -> committed(key, change));
+    if (quarantined.contains(key)) {
+      return CompletableFuture.failedFuture(repairing(key));
+    }
+    StoreUpdate<Change<Mutation<?>>> update =
+        current -> {
+          Mutation<?> mutation = mutate(decodeOrEmpty(key, current), operation);
+          byte[] stored = StoredState.encode(key, mutation.state());
+          return StoreUpdate.Outcome.write(stored, new Change<>(mutation, current, stored));
+        };
+    CompletableFuture<Mutation<?>> applied =
+        store.update(Table.DATA, key.storageKey(), update).thenApply(c -> committed(key, c));
+    return applied.exceptionallyCompose(failure -> quarantineIfCorrupt(key, failure, true));
   }
 
   /** What an update did to a key's stored bytes, so the Merkle tree can follow after commit. */
@@ -147,31 +181,97 @@ public final class LocalReplica {
    * @return the state after the join; nothing is written when the delta adds nothing
    */
   public CompletableFuture<Crdt<?>> merge(DataKey key, Crdt<?> delta) {
-    return store
-        .update(
-            Table.DATA,
-            key.storageKey(),
-            current -> {
-              Crdt<?> state = decodeOrEmpty(key, current);
-              if (delta instanceof LwwRegister register && !register.isEmpty()) {
-                clock.observe(register.timestamp());
-              }
-              Crdt<?> joined = join(state, delta);
-              if (current.isPresent() && joined.equals(state)) {
-                return StoreUpdate.Outcome.unchanged(new Change<Crdt<?>>(state, current, null));
-              }
-              byte[] stored = StoredState.encode(key, joined);
-              return StoreUpdate.Outcome.write(
-                  stored, new Change<Crdt<?>>(joined, current, stored));
-            })
-        .thenApply(change -> committed(key, change));
+    StoreUpdate<Change<Crdt<?>>> update =
+        current -> {
+          Crdt<?> state = decodeOrEmpty(key, current);
+          if (delta instanceof LwwRegister register && !register.isEmpty()) {
+            clock.observe(register.timestamp());
+          }
+          Crdt<?> joined = join(state, delta);
+          if (current.isPresent() && joined.equals(state)) {
+            return StoreUpdate.Outcome.unchanged(new Change<>(state, current, null));
+          }
+          byte[] stored = StoredState.encode(key, joined);
+          return StoreUpdate.Outcome.write(stored, new Change<>(joined, current, stored));
+        };
+    CompletableFuture<Crdt<?>> merged =
+        store.update(Table.DATA, key.storageKey(), update).thenApply(c -> committed(key, c));
+    return merged.exceptionallyCompose(
+        failure ->
+            corrupt(failure)
+                ? quarantine(key.storageKey()).thenCompose(moved -> merge(key, delta))
+                : CompletableFuture.failedFuture(failure));
   }
 
   /** This node's committed state of {@code key}, if it was ever written. */
   public CompletableFuture<Optional<Crdt<?>>> read(DataKey key) {
     return store
         .get(Table.DATA, key.storageKey())
-        .thenApply(value -> value.map(bytes -> StoredState.decode(key, bytes)));
+        .thenApply(value -> value.<Crdt<?>>map(bytes -> StoredState.decode(key, bytes)))
+        .exceptionallyCompose(failure -> quarantineIfCorrupt(key, failure, false));
+  }
+
+  private static boolean corrupt(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    return cause instanceof StoreException store && store.reason() == StoreException.Reason.CORRUPT;
+  }
+
+  /**
+   * A corrupt stored value is never served: it is moved aside and the key is restored from the
+   * other replicas; until then the key refuses writes, since writing on top of a lost state would
+   * reuse dots and counter entries this replica already handed out.
+   */
+  private <T> CompletableFuture<T> quarantineIfCorrupt(
+      DataKey key, Throwable failure, boolean write) {
+    if (!corrupt(failure)) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    return quarantine(key.storageKey())
+        .thenCompose(moved -> CompletableFuture.failedFuture(write ? repairing(key) : failure));
+  }
+
+  private CompletableFuture<Boolean> quarantine(byte[] storageKey) {
+    Keyspace keyspace = DataKey.keyspaceOf(storageKey);
+    long token = DataKey.tokenOfStorageKey(storageKey);
+    Optional<DataKey> key = DataKey.fromStorageKey(storageKey);
+    key.ifPresent(quarantined::add);
+    return store
+        .quarantine(Table.DATA, storageKey)
+        .thenCompose(
+            moved -> recomputeLeaf(keyspace, MerkleIndex.leafOf(token)).thenApply(h -> moved))
+        .whenComplete(
+            (moved, failure) -> {
+              if (failure == null && moved) {
+                key.ifPresent(quarantineListener);
+              }
+            });
+  }
+
+  /** Recomputes one Merkle leaf from storage, after it lost a value of unknown hash. */
+  private CompletableFuture<Long> recomputeLeaf(Keyspace keyspace, int leaf) {
+    return store
+        .scan(
+            Table.DATA,
+            DataKey.storageKeyFrom(keyspace, MerkleIndex.firstToken(MerkleIndex.LEVELS, leaf)),
+            DataKey.storageKeyAfter(keyspace, MerkleIndex.lastToken(MerkleIndex.LEVELS, leaf)),
+            Integer.MAX_VALUE)
+        .thenApply(
+            entries -> {
+              long hash = 0;
+              for (Store.Entry entry : entries) {
+                if (!entry.corrupt()) {
+                  hash ^= MerkleIndex.keyHash(entry.value());
+                }
+              }
+              merkle.resetLeaf(keyspace, leaf, hash);
+              return hash;
+            });
+  }
+
+  private static StoreException repairing(DataKey key) {
+    return new StoreException(
+        StoreException.Reason.REPAIRING,
+        key + " had a corrupt stored value and is being restored from other replicas; retry");
   }
 
   /** The bottom element of a keyspace's lattice: what a never-written key holds. */

@@ -62,6 +62,23 @@ public final class MerkleIndex {
     }
   }
 
+  /**
+   * Sets a leaf to {@code hash} (recomputed from storage after a value was quarantined, when the
+   * hash it contributed is unknown) and corrects its ancestors.
+   */
+  public void resetLeaf(Keyspace keyspace, int leaf, long hash) {
+    AtomicLongArray[] levels = trees.get(keyspace);
+    long change = levels[LEVELS].get(leaf) ^ hash;
+    if (change == 0) {
+      return;
+    }
+    long position = unsigned(firstToken(LEVELS, leaf));
+    for (int level = 0; level <= LEVELS; level++) {
+      int index = (int) (level == 0 ? 0 : position >>> (64 - BITS_PER_LEVEL * level));
+      xor(levels[level], index, change);
+    }
+  }
+
   /** The hash of the node at {@code index} (0-based, left to right) of {@code level}. */
   public long hash(Keyspace keyspace, int level, int index) {
     return trees.get(keyspace)[level].get(index);

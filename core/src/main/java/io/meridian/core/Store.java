@@ -24,10 +24,23 @@ public interface Store extends AutoCloseable {
   CompletableFuture<List<Entry>> scan(
       Table table, byte[] fromInclusive, byte[] toExclusive, int limit);
 
+  /**
+   * Moves the value under {@code key} to {@link Table#QUARANTINE} if it fails its checksum, so it
+   * is never served again; completes with whether it did.
+   */
+  CompletableFuture<Boolean> quarantine(Table table, byte[] key);
+
   /** Stops accepting updates, commits what is queued, and closes the environment. */
   @Override
   void close();
 
-  /** A stored key and its (checksum-verified) value. */
-  record Entry(byte[] key, byte[] value) {}
+  /**
+   * A stored key and its checksum-verified value; {@code corrupt} entries failed the check and
+   * carry no value.
+   */
+  record Entry(byte[] key, byte[] value, boolean corrupt) {
+    public Entry(byte[] key, byte[] value) {
+      this(key, value, false);
+    }
+  }
 }

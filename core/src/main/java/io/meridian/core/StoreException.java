@@ -15,6 +15,8 @@ public final class StoreException extends RuntimeException {
     OVERLOADED,
     /** The store is closing or closed. */
     CLOSED,
+    /** The key's stored value was corrupt; it is being restored from other replicas. */
+    REPAIRING,
     /** A stored value failed its checksum or format check; it is never served. */
     CORRUPT,
     /** The data directory is not a Meridian store, or was written by a newer format. */

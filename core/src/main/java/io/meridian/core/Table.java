@@ -9,7 +9,9 @@ public enum Table {
   /** Target node + sequence → delta awaiting hinted handoff. */
   HINTS("hints"),
   /** Remote region + sequence → outgoing delta buffer. */
-  DELTAS("deltas");
+  DELTAS("deltas"),
+  /** Values that failed their checksum, moved aside (raw) so they are never served. */
+  QUARANTINE("quarantine");
 
   private final String dbName;
 

@@ -66,6 +66,12 @@ public final class InMemoryStore implements Store {
     return CompletableFuture.completedFuture(entries);
   }
 
+  @Override
+  public CompletableFuture<Boolean> quarantine(Table table, byte[] key) {
+    // Values held in memory cannot rot.
+    return CompletableFuture.completedFuture(false);
+  }
+
   /** Number of entries in {@code table}, for assertions. */
   public int size(Table table) {
     return tables.get(table).size();

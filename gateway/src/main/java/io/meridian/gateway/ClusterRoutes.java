@@ -46,7 +46,8 @@ final class ClusterRoutes {
               .put("region", view.member().region())
               .put("status", view.status().apiName())
               .put("phi", round(view.phi()))
-              .put("http", view.member().httpAddress()));
+              .put("http", view.member().httpAddress())
+              .put("inRing", view.inRing()));
       if (!view.member().id().equals(config.node().id())) {
         pendingByTarget.put(view.member().id(), view.hintsPending());
       }

@@ -110,7 +110,7 @@ final class Problems {
     if (failure instanceof StoreException store) {
       return switch (store.reason()) {
         case FULL -> new Problem("insufficient-storage", 507, store.getMessage());
-        case OVERLOADED, CLOSED -> new Problem("unavailable", 503, store.getMessage());
+        case OVERLOADED, CLOSED, REPAIRING -> new Problem("unavailable", 503, store.getMessage());
         case CORRUPT, INCOMPATIBLE, IO -> internal(failure);
       };
     }

@@ -15,5 +15,6 @@ public record ClusterStatus(
   }
 
   /** One member as this node sees it. */
-  public record MemberView(Member member, MemberStatus status, double phi, long hintsPending) {}
+  public record MemberView(
+      Member member, MemberStatus status, double phi, long hintsPending, boolean inRing) {}
 }

@@ -20,7 +20,9 @@ import java.util.TreeMap;
  * the heartbeat exchange reports arrivals, and time is passed in.
  *
  * <p>The ring is sticky: a member that leaves stays on the ring (its keys are hinted, not moved),
- * so a crash or a partition does not reshuffle data. Only a join changes the ring here.
+ * so a crash, a restart or a short partition does not reshuffle data. Only a member that has been
+ * gone for {@code failureDetector.cooldownMs} is taken off the ring, and a member that joins (or
+ * returns) goes on it; either change is reported so ranges can be rebalanced.
  */
 public final class Membership {
   private final Member self;
@@ -28,6 +30,7 @@ public final class Membership {
   private final Map<String, Member> members = new TreeMap<>();
   private final Set<String> joined = new HashSet<>();
   private final Map<String, PhiAccrualDetector> detectors = new HashMap<>();
+  private final Map<String, Long> absentSince = new HashMap<>();
   private Ring ring;
 
   public Membership(Member self, int vnodes, MeridianConfig.FailureDetector settings) {
@@ -41,16 +44,51 @@ public final class Membership {
     return self;
   }
 
-  /** A member joined (or re-joined after a restart): it goes on the ring; detection restarts. */
-  public void memberJoined(Member member) {
-    Member previous = members.put(member.id(), member);
+  /**
+   * A member joined (or re-joined after a restart): it goes on the ring; detection restarts.
+   *
+   * @return whether the ring changed
+   */
+  public boolean memberJoined(Member member) {
+    members.put(member.id(), member);
     joined.add(member.id());
+    absentSince.remove(member.id());
     if (!member.id().equals(self.id())) {
       detectors.put(member.id(), newDetector());
     }
-    if (previous == null || !previous.region().equals(member.region())) {
-      ring = ring.without(member.id()).with(new Ring.Node(member.id(), member.region()));
+    Ring.Node node = new Ring.Node(member.id(), member.region());
+    if (ring.nodes().contains(node)) {
+      return false;
     }
+    ring = ring.without(member.id()).with(node);
+    return true;
+  }
+
+  /**
+   * Takes members that have been gone for the cooldown off the ring.
+   *
+   * @return whether the ring changed
+   */
+  public boolean onTick(long nowMillis) {
+    boolean changed = false;
+    for (Ring.Node node : List.copyOf(ring.nodes())) {
+      String id = node.id();
+      if (id.equals(self.id()) || joined.contains(id)) {
+        absentSince.remove(id);
+        continue;
+      }
+      long since = absentSince.computeIfAbsent(id, absent -> nowMillis);
+      if (nowMillis - since >= settings.cooldownMs()) {
+        ring = ring.without(id);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Whether {@code id} is on the ring (places keys). */
+  public boolean inRing(String id) {
+    return ring.nodes().stream().anyMatch(node -> node.id().equals(id));
   }
 
   /** A member left the membership (crash, shutdown, partition): routed around until it returns. */

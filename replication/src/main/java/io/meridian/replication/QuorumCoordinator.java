@@ -39,6 +39,8 @@ final class QuorumCoordinator {
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final Map<Long, PendingForward> forwards = new LinkedHashMap<>();
   private final Map<ForwardedRequest, Long> forwardedSeen = new LinkedHashMap<>();
+  private final Set<DataKey> restoresToRetry = new LinkedHashSet<>();
+  private long lastRestoreRetryMillis;
   private long nextRequestId;
 
   QuorumCoordinator(
@@ -184,6 +186,38 @@ final class QuorumCoordinator {
   }
 
   /**
+   * Restores a key whose local copy was quarantined as corrupt: reads it from the other replicas,
+   * joins what they have into the local copy, and lets writes to it resume. With no replica
+   * reachable it is retried from {@link #onTick}; with no other replica at all there is nothing to
+   * restore.
+   */
+  void restoreFromPeers(DataKey key) {
+    List<String> replicas = membership.preferenceList(key, config.n());
+    List<String> peers = livePeers(replicas);
+    if (replicas.stream().allMatch(r -> r.equals(runtime.self()))) {
+      replica.clearQuarantine(key);
+      return;
+    }
+    if (peers.isEmpty()) {
+      restoresToRetry.add(key);
+      return;
+    }
+    long id = nextRequestId++;
+    PendingRead pending =
+        new PendingRead(
+            key,
+            new LinkedHashSet<>(peers),
+            1,
+            runtime.now() + config.timeoutMs(),
+            Promise.promise());
+    pending.restoresLocalCopy = true;
+    reads.put(id, pending);
+    for (String peer : peers) {
+      runtime.send(peer, new PeerMessage.Read(id, key));
+    }
+  }
+
+  /**
    * Handles a request another node forwarded here, and sends it the outcome. A forwarded write is
    * not idempotent (its operation becomes a new delta each time), so a duplicate delivery of the
    * same request is dropped; the first delivery answers.
@@ -236,6 +270,12 @@ final class QuorumCoordinator {
   /** Times out what has waited too long: unacknowledged replicas get hints. */
   void onTick(long now) {
     forgetOldForwardedRequests(now);
+    if (!restoresToRetry.isEmpty() && now - lastRestoreRetryMillis >= 5 * config.timeoutMs()) {
+      lastRestoreRetryMillis = now;
+      List<DataKey> retry = new ArrayList<>(restoresToRetry);
+      restoresToRetry.clear();
+      retry.forEach(this::restoreFromPeers);
+    }
     for (Iterator<PendingWrite> it = writes.values().iterator(); it.hasNext(); ) {
       PendingWrite pending = it.next();
       if (now >= pending.deadline) {
@@ -415,6 +455,7 @@ final class QuorumCoordinator {
     final Map<String, Optional<Crdt<?>>> replies = new LinkedHashMap<>();
     int failures;
     boolean answered;
+    boolean restoresLocalCopy;
 
     PendingRead(
         DataKey key,
@@ -449,6 +490,29 @@ final class QuorumCoordinator {
                 replies.size() + " of the " + required + " replicas required answered in time"));
       }
       repairStaleReplicas();
+      if (restoresLocalCopy) {
+        restoreLocalCopy();
+      }
+    }
+
+    private void restoreLocalCopy() {
+      if (replies.isEmpty()) {
+        restoresToRetry.add(key);
+        return;
+      }
+      Optional<Crdt<?>> joined = Crdts.joinAll(replies.values());
+      Future<?> restored =
+          joined.isPresent()
+              ? runtime.onNode(replica.merge(key, joined.get()))
+              : Future.succeededFuture();
+      restored.onComplete(
+          done -> {
+            if (done.succeeded()) {
+              replica.clearQuarantine(key);
+            } else {
+              restoresToRetry.add(key);
+            }
+          });
     }
 
     private void repairStaleReplicas() {

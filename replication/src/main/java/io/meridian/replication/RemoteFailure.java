@@ -27,7 +27,7 @@ public enum RemoteFailure {
     if (failure instanceof StoreException store) {
       return switch (store.reason()) {
         case FULL -> STORAGE_FULL;
-        case OVERLOADED, CLOSED -> OVERLOADED;
+        case OVERLOADED, CLOSED, REPAIRING -> OVERLOADED;
         case CORRUPT, INCOMPATIBLE, IO -> INTERNAL;
       };
     }

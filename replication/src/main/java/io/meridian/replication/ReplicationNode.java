@@ -34,6 +34,7 @@ public final class ReplicationNode {
   private final AntiEntropy antiEntropy;
   private final MeridianConfig config;
   private long lastHeartbeatMillis = Long.MIN_VALUE / 2;
+  private long rebalanceAtMillis = Long.MAX_VALUE;
 
   public ReplicationNode(
       Member self,
@@ -58,6 +59,7 @@ public final class ReplicationNode {
     this.coordinator =
         new QuorumCoordinator(runtime, membership, replica, hints, config.replication());
     this.antiEntropy = new AntiEntropy(runtime, membership, replica, store, config);
+    replica.onQuarantine(key -> protocolContext.execute(() -> coordinator.restoreFromPeers(key)));
   }
 
   /** Hints for {@code target} expired undelivered: a targeted repair restores what they held. */
@@ -103,7 +105,20 @@ public final class ReplicationNode {
   }
 
   public void memberJoined(Member member) {
-    membership.memberJoined(member);
+    if (membership.memberJoined(member)) {
+      scheduleRebalance();
+    }
+  }
+
+  /**
+   * After the ring changed, ranges move: a repair of everything this node replicates streams each
+   * range to its new replicas from the ones that hold it (nothing is deleted from old owners). It
+   * starts a few heartbeats later, once the new member is up everywhere.
+   */
+  private void scheduleRebalance() {
+    rebalanceAtMillis =
+        Math.min(
+            rebalanceAtMillis, runtime.now() + 3 * config.failureDetector().heartbeatIntervalMs());
   }
 
   public void memberLeft(String id) {
@@ -170,6 +185,13 @@ public final class ReplicationNode {
         runtime.send(peer, new PeerMessage.Heartbeat());
       }
     }
+    if (membership.onTick(now)) {
+      scheduleRebalance();
+    }
+    if (now >= rebalanceAtMillis) {
+      rebalanceAtMillis = Long.MAX_VALUE;
+      antiEntropy.start(Optional.empty(), Optional.empty(), false);
+    }
     coordinator.onTick(now);
     hints.onTick(now);
     antiEntropy.onTick(now);
@@ -185,7 +207,8 @@ public final class ReplicationNode {
               member,
               membership.status(member.id(), now),
               membership.phi(member.id(), now),
-              hints.pending(member.id())));
+              hints.pending(member.id()),
+              membership.inRing(member.id())));
     }
     return new ClusterStatus(
         membership.self(),

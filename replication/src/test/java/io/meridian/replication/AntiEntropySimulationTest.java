@@ -32,7 +32,7 @@ class AntiEntropySimulationTest {
     SimulatedNetwork network =
         new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable());
     SimulatedCluster cluster = cluster(simulation, network, List.of("antiEntropy.intervalMs=0"));
-    simulation.runFor(3_000);
+    simulation.runFor(8_000);
     SimulatedCluster.SimNode first = cluster.node("n1");
     for (int i = 0; i < 10_000; i++) {
       first.protocol().write(counter(i), new Operation.CounterAdd(1), Optional.empty());
@@ -74,7 +74,7 @@ class AntiEntropySimulationTest {
     SimulatedNetwork network =
         new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable());
     SimulatedCluster cluster = cluster(simulation, network, List.of("antiEntropy.intervalMs=0"));
-    simulation.runFor(3_000);
+    simulation.runFor(8_000);
     SimulatedCluster.SimNode first = cluster.node("n1");
     for (int i = 0; i < 3; i++) {
       first.replica().merge(counter(i), PnCounter.empty().add(new ReplicaId("only.n1"), 1).delta());
@@ -105,7 +105,7 @@ class AntiEntropySimulationTest {
             network,
             List.of(
                 "hints.ttlMs=2000", "antiEntropy.intervalMs=20000", "replication.timeoutMs=300"));
-    simulation.runFor(3_000);
+    simulation.runFor(8_000);
     List<String> ids = List.copyOf(cluster.nodeIds());
     network.partition(java.util.Set.of("n3"), cluster.nodeIds());
     for (int i = 0; i < 400; i++) {

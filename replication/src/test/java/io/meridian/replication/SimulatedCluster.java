@@ -27,6 +27,7 @@ final class SimulatedCluster {
   private final SimulatedNetwork network;
   private final MeridianConfig config;
   private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+  private final java.util.Set<String> stopped = new java.util.HashSet<>();
 
   /** One simulated node: its protocol, and its replica for inspection. */
   record SimNode(Member member, ReplicationNode protocol, LocalReplica replica) {}
@@ -45,6 +46,27 @@ final class SimulatedCluster {
         node.protocol().memberJoined(other.member());
       }
     }
+  }
+
+  /** A new node joins the running cluster (as Hazelcast would report it everywhere). */
+  void join(String id, String region) {
+    addNode(id, region);
+    SimNode joined = nodes.get(id);
+    for (SimNode node : nodes.values()) {
+      node.protocol().memberJoined(joined.member());
+      joined.protocol().memberJoined(node.member());
+    }
+  }
+
+  /** A node crashes for good: it stops receiving, and the others see it leave the membership. */
+  void crash(String id) {
+    network.detach(id);
+    SimNode crashed = nodes.remove(id);
+    crashed.protocol().memberLeft(id);
+    for (SimNode node : nodes.values()) {
+      node.protocol().memberLeft(id);
+    }
+    stopped.add(id);
   }
 
   private void addNode(String id, String region) {
@@ -71,8 +93,10 @@ final class SimulatedCluster {
     simulation.schedule(
         TICK_MILLIS,
         () -> {
-          protocol.onTick();
-          scheduleTicks(protocol);
+          if (!stopped.contains(protocol.self())) {
+            protocol.onTick();
+            scheduleTicks(protocol);
+          }
         });
   }
 
