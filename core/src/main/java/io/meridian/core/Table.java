@@ -11,7 +11,9 @@ public enum Table {
   /** Remote region + sequence → outgoing delta buffer. */
   DELTAS("deltas"),
   /** Values that failed their checksum, moved aside (raw) so they are never served. */
-  QUARANTINE("quarantine");
+  QUARANTINE("quarantine"),
+  /** Strong keys: group + key → revision + bytes (the Raft state machine of each group). */
+  STRONG("strong");
 
   private final String dbName;
 

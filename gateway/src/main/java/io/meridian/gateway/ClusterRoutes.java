@@ -71,7 +71,28 @@ final class ClusterRoutes {
                 .put("pendingByTarget", pendingByTarget)
                 .put("delivered", status.hintsDelivered())
                 .put("expired", status.hintsExpired()))
+        .put("regions", regions(status))
         .put("raft", new JsonObject().put("groups", new JsonArray()));
+  }
+
+  /** Delta-state gossip towards each remote region: how far behind it is, what it cost. */
+  private static JsonObject regions(ClusterStatus status) {
+    JsonObject regions = new JsonObject();
+    status
+        .regions()
+        .forEach(
+            (region, lag) ->
+                regions.put(
+                    region,
+                    new JsonObject()
+                        .put("backlogEntries", lag.backlogEntries())
+                        .put("backlogBytes", lag.backlogBytes())
+                        .put("oldestUnacknowledgedMs", lag.oldestUnacknowledgedAgeMillis())
+                        .put("lastExchange", lag.lastExchangeMillis())
+                        .put("deltaBytesSent", lag.deltaBytesSent())
+                        .put("fullStateBytesSent", lag.fullStateBytesSent())
+                        .put("shipments", lag.shipments())));
+    return regions;
   }
 
   private static double round(double phi) {

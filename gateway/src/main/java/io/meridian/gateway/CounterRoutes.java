@@ -15,6 +15,7 @@ import java.util.Set;
 final class CounterRoutes {
   static final String PREFIX = "/v1/counters/";
   private static final Set<String> PARAMETERS = Set.of("consistency");
+  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
 
   private final Coordinator coordinator;
   private final JsonBodies bodies;
@@ -33,7 +34,11 @@ final class CounterRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
+    if (params.explain()) {
+      Explanations.respond(ctx, coordinator, key);
+      return;
+    }
     coordinator
         .read(key, params.consistency())
         .onSuccess(

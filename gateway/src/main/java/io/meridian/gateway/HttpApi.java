@@ -32,7 +32,9 @@ final class HttpApi {
     new RegisterRoutes(services.coordinator(), limits.maxKeyBytes()).mount(router, body);
     new CounterRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
     new SetRoutes(services.coordinator(), bodies, limits.maxKeyBytes()).mount(router, body);
-    new ClusterRoutes(services.config(), services.identity(), services.cluster()).mount(router);
+    new StrongRoutes(services.strong(), limits.maxKeyBytes()).mount(router, body);
+    new ClusterRoutes(services.config(), services.identity(), services.cluster(), services.strong())
+        .mount(router);
     new AdminRoutes(services.repairs()).mount(router);
     new OperationsRoutes(services.lifecycle(), services.registry()).mount(router);
 
@@ -146,6 +148,9 @@ final class HttpApi {
     }
     if (path.startsWith(CounterRoutes.PREFIX)) {
       return "GET, POST";
+    }
+    if (path.startsWith(StrongRoutes.PREFIX)) {
+      return "GET, PUT, DELETE";
     }
     if (path.startsWith(SetRoutes.PREFIX)) {
       return "GET, POST, DELETE";

@@ -65,7 +65,10 @@ public final class Main implements Callable<Integer> {
       } catch (ConfigException e) {
         System.err.println("meridian: invalid configuration: " + e.getMessage());
         return EXIT_BAD_CONFIG;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (a LinkageError, an OutOfMemoryError): left to escape, it would end only the
+        // main thread, and Hazelcast's and Vert.x's threads would keep a half-started node alive as
+        // a cluster member that never serves and never exits.
         System.err.println("meridian: failed to start: " + e);
         e.printStackTrace();
         return EXIT_FATAL;

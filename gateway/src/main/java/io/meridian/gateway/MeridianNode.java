@@ -9,6 +9,7 @@ import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.HazelcastCluster;
 import io.meridian.replication.ReplicationVerticle;
+import io.meridian.replication.strong.RatisStrongKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -41,6 +42,7 @@ public final class MeridianNode {
   private final MeridianConfig config;
   private final NodeLifecycle lifecycle = new NodeLifecycle();
   private LmdbStore store;
+  private RatisStrongKeys strong;
   private Vertx vertx;
   private String httpDeployment;
 
@@ -59,7 +61,7 @@ public final class MeridianNode {
     try {
       node.startParts();
       return node;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       node.stop();
       throw e;
     }
@@ -89,6 +91,9 @@ public final class MeridianNode {
     ReplicationVerticle replication =
         new ReplicationVerticle(config, replica, store, registry, membership);
     await(vertx.deployVerticle(replication), Stage.CLUSTER);
+    strong =
+        RatisStrongKeys.start(
+            config, store, membership.map(HazelcastClusterManager::getHazelcastInstance));
     NodeServices services =
         new NodeServices(
             config,
@@ -97,7 +102,8 @@ public final class MeridianNode {
             replication,
             replication,
             lifecycle,
-            registry);
+            registry,
+            strong);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     httpDeployment =
         await(
@@ -217,6 +223,9 @@ public final class MeridianNode {
       } catch (Exception e) {
         log.warn("Vert.x did not close cleanly: {}", e.toString());
       }
+    }
+    if (strong != null) {
+      strong.close();
     }
     if (store != null) {
       store.close();

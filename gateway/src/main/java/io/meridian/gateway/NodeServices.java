@@ -5,6 +5,7 @@ import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.ClusterView;
 import io.meridian.replication.Coordinator;
 import io.meridian.replication.RepairService;
+import io.meridian.replication.strong.StrongKeys;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** What the HTTP API needs from the node that the composition root has built. */
@@ -15,4 +16,26 @@ record NodeServices(
     ClusterView cluster,
     RepairService repairs,
     NodeLifecycle lifecycle,
-    PrometheusMeterRegistry registry) {}
+    PrometheusMeterRegistry registry,
+    StrongKeys strong) {
+
+  /** Services of a node that serves no strong keys. */
+  NodeServices(
+      MeridianConfig config,
+      NodeIdentity identity,
+      Coordinator coordinator,
+      ClusterView cluster,
+      RepairService repairs,
+      NodeLifecycle lifecycle,
+      PrometheusMeterRegistry registry) {
+    this(
+        config,
+        identity,
+        coordinator,
+        cluster,
+        repairs,
+        lifecycle,
+        registry,
+        StrongKeys.unavailable());
+  }
+}

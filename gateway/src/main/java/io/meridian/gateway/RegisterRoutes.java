@@ -17,6 +17,7 @@ final class RegisterRoutes {
   static final String PREFIX = "/v1/keys/";
   private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
   private static final Set<String> PARAMETERS = Set.of("consistency");
+  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
 
   private final Coordinator coordinator;
   private final int maxKeyBytes;
@@ -34,7 +35,11 @@ final class RegisterRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
+    if (params.explain()) {
+      Explanations.respond(ctx, coordinator, key);
+      return;
+    }
     coordinator
         .read(key, params.consistency())
         .onSuccess(

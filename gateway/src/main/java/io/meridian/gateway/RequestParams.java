@@ -37,6 +37,20 @@ final class RequestParams {
     return Optional.ofNullable(params.get(name));
   }
 
+  /** {@code ?explain=true}: show every replica's version instead of the value. */
+  boolean explain() {
+    return get("explain")
+        .map(
+            value -> {
+              if (!value.equals("true") && !value.equals("false")) {
+                throw ApiException.badRequest(
+                    "invalid-parameter", "explain must be true or false, not '" + value + "'");
+              }
+              return value.equals("true");
+            })
+        .orElse(false);
+  }
+
   Optional<Consistency> consistency() {
     return get("consistency")
         .map(

@@ -21,6 +21,7 @@ import java.util.Set;
 final class SetRoutes {
   static final String PREFIX = "/v1/sets/";
   private static final Set<String> PARAMETERS = Set.of("consistency");
+  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
   private static final Set<String> DELETE_PARAMETERS = Set.of("consistency", "context");
 
   private final Coordinator coordinator;
@@ -41,7 +42,11 @@ final class SetRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
+    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
+    if (params.explain()) {
+      Explanations.respond(ctx, coordinator, key);
+      return;
+    }
     coordinator
         .read(key, params.consistency())
         .onSuccess(

@@ -43,6 +43,7 @@ final class AntiEntropy {
   private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
   private static final String JOB_PREFIX = "repair.job.";
   private static final int MAX_DIGESTS_PER_RANGE = 100_000;
+  private static final long RETRY_DELAY_MILLIS = 30_000;
 
   private final NodeRuntime runtime;
   private final Membership membership;
@@ -52,10 +53,12 @@ final class AntiEntropy {
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private final Deque<Job> queue = new ArrayDeque<>();
   private final Map<Long, RangeComparison> sessions = new HashMap<>();
+  private final java.util.function.BiConsumer<String, Long> onStateShipped;
   private Job active;
   private RangeComparison comparison;
   private long nextSessionId;
   private long lastBackgroundMillis;
+  private long retryAtMillis = Long.MAX_VALUE;
   private double keyBudget;
   private double byteBudget;
   private long lastRefillMillis;
@@ -65,12 +68,14 @@ final class AntiEntropy {
       Membership membership,
       LocalReplica replica,
       Store store,
-      MeridianConfig config) {
+      MeridianConfig config,
+      java.util.function.BiConsumer<String, Long> onStateShipped) {
     this.runtime = runtime;
     this.membership = membership;
     this.replica = replica;
     this.store = store;
     this.config = config;
+    this.onStateShipped = onStateShipped;
     this.nextSessionId = runtime.now() << 20;
     this.lastBackgroundMillis = runtime.now();
     this.lastRefillMillis = runtime.now();
@@ -113,10 +118,22 @@ final class AntiEntropy {
     return Optional.ofNullable(jobs.get(id)).map(Job::progress);
   }
 
-  /** Whether a repair of {@code peer} (or of everything) is queued or running. */
-  boolean repairQueuedFor(String peer) {
-    return queue.stream().anyMatch(job -> job.peer.isEmpty() || job.peer.get().equals(peer))
-        || (active != null && (active.peer.isEmpty() || active.peer.get().equals(peer)));
+  /**
+   * Starts a repair of everything shared with {@code peer} (or of everything) unless one that
+   * covers it is already waiting to start. A running one does not count: it may have passed the
+   * ranges that need it.
+   */
+  void ensureRepair(Optional<String> peer) {
+    boolean queued =
+        queue.stream()
+            .anyMatch(
+                job ->
+                    !job.dryRun
+                        && job.keyspace.isEmpty()
+                        && (job.peer.isEmpty() || job.peer.equals(peer)));
+    if (!queued) {
+      start(Optional.empty(), peer, false);
+    }
   }
 
   void onTick(long now) {
@@ -129,8 +146,19 @@ final class AntiEntropy {
       lastBackgroundMillis = now;
       start(Optional.empty(), Optional.empty(), false);
     }
+    if (now >= retryAtMillis) {
+      retryAtMillis = Long.MAX_VALUE;
+      ensureRepair(Optional.empty());
+    }
     if (comparison != null) {
       comparison.onTick(now);
+      return;
+    }
+    startNext(now);
+  }
+
+  private void startNext(long now) {
+    if (comparison != null) {
       return;
     }
     if (active == null) {
@@ -164,17 +192,24 @@ final class AntiEntropy {
       active.bytesSent += comparison.bytesSent();
       comparison = null;
     }
+    int ranges = active.tasks.get(active.cursor).ranges().size();
     if (succeeded) {
-      active.rangesCompared++;
+      active.rangesCompared += ranges;
     } else {
-      active.rangesFailed++;
+      active.rangesFailed += ranges;
     }
     active.cursor++;
     persist(active);
+    // The next comparison starts at once, not at the next tick.
+    runtime.executor().execute(() -> startNext(runtime.now()));
   }
 
   private void finish(Job job) {
     job.state = job.rangesFailed > 0 ? RepairProgress.State.FAILED : RepairProgress.State.DONE;
+    if (job.rangesFailed > 0 && !job.dryRun) {
+      // Some peers were unreachable: repair again once they may be back.
+      retryAtMillis = Math.min(retryAtMillis, runtime.now() + RETRY_DELAY_MILLIS);
+    }
     job.finishedAtMillis = runtime.now();
     persist(job);
     log.info(
@@ -214,11 +249,9 @@ final class AntiEntropy {
     List<Task> tasks = new ArrayList<>();
     rangesByPeer.forEach(
         (peer, ranges) -> {
-          for (long[] range : ranges) {
-            for (Keyspace keyspace : Keyspace.values()) {
-              if (job.keyspace.map(k -> k == keyspace).orElse(true)) {
-                tasks.add(new Task(peer, range[0], range[1], keyspace));
-              }
+          for (Keyspace keyspace : Keyspace.values()) {
+            if (job.keyspace.map(k -> k == keyspace).orElse(true)) {
+              tasks.add(new Task(peer, keyspace, ranges));
             }
           }
         });
@@ -310,8 +343,9 @@ final class AntiEntropy {
     return granted;
   }
 
-  void spendBytes(long bytes) {
+  void spendBytes(String peer, long bytes) {
     byteBudget -= bytes;
+    onStateShipped.accept(peer, bytes);
   }
 
   static int encodedSize(io.meridian.crdt.Crdt<?> state) {
@@ -335,8 +369,15 @@ final class AntiEntropy {
     store.update(Table.META, key, current -> StoreUpdate.Outcome.write(value, 0));
   }
 
-  /** One comparison to run: a token range (inclusive) of a keyspace, against one peer. */
-  record Task(String peer, long first, long last, Keyspace keyspace) {}
+  /**
+   * One comparison to run: the token ranges (inclusive, sorted, disjoint) of a keyspace this node
+   * shares with one peer.
+   */
+  record Task(String peer, Keyspace keyspace, List<long[]> ranges) {
+    Task {
+      ranges = List.copyOf(ranges);
+    }
+  }
 
   /** A repair: its scope, progress and cursor. */
   private static final class Job {
@@ -375,7 +416,7 @@ final class AntiEntropy {
           dryRun,
           keyspace.map(Keyspace::pathName),
           peer,
-          tasks.size(),
+          tasks.stream().mapToInt(task -> task.ranges().size()).sum(),
           rangesCompared,
           rangesFailed,
           keysRepaired,

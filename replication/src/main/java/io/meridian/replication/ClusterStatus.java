@@ -9,9 +9,11 @@ public record ClusterStatus(
     long hintsPending,
     long hintsDelivered,
     long hintsExpired,
-    long hintsDropped) {
+    long hintsDropped,
+    java.util.Map<String, RegionLag> regions) {
   public ClusterStatus {
     members = List.copyOf(members);
+    regions = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(regions));
   }
 
   /** One member as this node sees it. */

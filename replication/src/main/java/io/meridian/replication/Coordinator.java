@@ -5,6 +5,7 @@ import io.meridian.core.Operation;
 import io.meridian.crdt.Crdt;
 import io.meridian.crdt.Mutation;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,4 +30,13 @@ public interface Coordinator {
    * @return the joined state, empty if no replica has ever seen the key
    */
   Future<Replicated<Optional<Crdt<?>>>> read(DataKey key, Optional<Consistency> consistency);
+
+  /**
+   * Every reachable replica's copy of {@code key}, in every region, for an operator to see whether
+   * they agree ({@code ?explain=true}).
+   */
+  Future<List<ReplicaCopy>> explain(DataKey key);
+
+  /** One replica's copy of a key; empty if it never saw the key. */
+  record ReplicaCopy(String node, String region, Optional<Crdt<?>> state) {}
 }

@@ -19,8 +19,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * timings from the config (Hazelcast's defaults wait minutes).
  */
 public final class HazelcastCluster {
-  static final String ID_ATTRIBUTE = "meridian.id";
-  static final String REGION_ATTRIBUTE = "meridian.region";
+  public static final String ID_ATTRIBUTE = "meridian.id";
+  public static final String REGION_ATTRIBUTE = "meridian.region";
+
+  /** This node's Raft (Ratis) address, {@code cluster.host:raft.port}, for strong keys. */
+  public static final String RAFT_ATTRIBUTE = "meridian.raft";
+
   static final String HTTP_ATTRIBUTE = "meridian.http";
 
   private HazelcastCluster() {}
@@ -75,7 +79,8 @@ public final class HazelcastCluster {
         .getMemberAttributeConfig()
         .setAttribute(ID_ATTRIBUTE, config.node().id())
         .setAttribute(REGION_ATTRIBUTE, config.node().region())
-        .setAttribute(HTTP_ATTRIBUTE, config.http().host() + ":" + config.http().port());
+        .setAttribute(HTTP_ATTRIBUTE, config.http().host() + ":" + config.http().port())
+        .setAttribute(RAFT_ATTRIBUTE, config.cluster().host() + ":" + config.raft().port());
 
     // What vertx-hazelcast's default XML declares; a programmatic config must repeat it.
     hazelcast.addMultiMapConfig(

@@ -1,21 +1,12 @@
 package io.meridian.replication;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.meridian.core.DataKey;
-import io.meridian.core.Keyspace;
 import io.meridian.core.Store;
 import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.crdt.Crdt;
-import io.meridian.crdt.CrdtCodec;
 import io.vertx.core.Future;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -85,8 +76,8 @@ final class HintedHandoff {
         .compose(
             entries -> {
               for (Store.Entry entry : entries) {
-                HintKey key = HintKey.parse(entry.key());
-                pending.merge(key.target(), 1L, Long::sum);
+                SequenceKey key = SequenceKey.parse(entry.key());
+                pending.merge(key.stream(), 1L, Long::sum);
                 nextSequence = Math.max(nextSequence, key.sequence() + 1);
               }
               if (entries.size() < LOAD_BATCH) {
@@ -100,8 +91,8 @@ final class HintedHandoff {
 
   /** Keeps {@code delta} for {@code target} durably; failures are logged and counted. */
   Future<Void> store(String target, DataKey key, Crdt<?> delta) {
-    byte[] hintKey = new HintKey(target, nextSequence++).encode();
-    byte[] value = encodeHint(runtime.now(), key, delta);
+    byte[] hintKey = new SequenceKey(target, nextSequence++).encode();
+    byte[] value = new StoredDelta(runtime.now(), key, delta).encode();
     return runtime
         .onNode(store.update(Table.HINTS, hintKey, current -> StoreUpdate.Outcome.write(value, 0)))
         .<Void>map(
@@ -140,22 +131,26 @@ final class HintedHandoff {
 
   private void scan(String target, boolean deliver) {
     busy.add(target);
-    HintKey.Range range = HintKey.rangeOf(target);
     runtime
-        .onNode(store.scan(Table.HINTS, range.from(), range.to(), config.batchSize()))
+        .onNode(
+            store.scan(
+                Table.HINTS,
+                SequenceKey.streamStart(target),
+                SequenceKey.streamEnd(target),
+                config.batchSize()))
         .compose(
             entries -> {
               long oldestLive = runtime.now() - config.ttlMs();
               List<byte[]> stale = new ArrayList<>();
               List<byte[]> liveKeys = new ArrayList<>();
-              List<PeerMessage.HintedDelta> live = new ArrayList<>();
+              List<PeerMessage.KeyedDelta> live = new ArrayList<>();
               for (Store.Entry entry : entries) {
-                DecodedHint hint = decodeHint(entry.value());
+                StoredDelta hint = StoredDelta.decode(entry.value());
                 if (hint.createdAtMillis() < oldestLive) {
                   stale.add(entry.key());
                 } else if (deliver) {
                   liveKeys.add(entry.key());
-                  live.add(new PeerMessage.HintedDelta(hint.key(), hint.delta()));
+                  live.add(new PeerMessage.KeyedDelta(hint.key(), hint.delta()));
                 }
               }
               if (!live.isEmpty()) {
@@ -246,70 +241,5 @@ final class HintedHandoff {
     return delivered;
   }
 
-  private static byte[] encodeHint(long createdAtMillis, DataKey key, Crdt<?> delta) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeLong(createdAtMillis);
-      out.writeByte(key.keyspace().tag());
-      byte[] keyBytes = key.keyBytes();
-      out.writeInt(keyBytes.length);
-      out.write(keyBytes);
-      out.write(CrdtCodec.encode(delta));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static DecodedHint decodeHint(byte[] value) {
-    ByteBuffer buffer = ByteBuffer.wrap(value);
-    long createdAt = buffer.getLong();
-    byte tag = buffer.get();
-    Keyspace keyspace =
-        Arrays.stream(Keyspace.values())
-            .filter(k -> k.tag() == tag)
-            .findFirst()
-            .orElseThrow(() -> new IllegalStateException("hint of unknown keyspace " + tag));
-    byte[] keyBytes = new byte[buffer.getInt()];
-    buffer.get(keyBytes);
-    byte[] delta = Arrays.copyOfRange(value, buffer.position(), value.length);
-    return new DecodedHint(
-        createdAt, new DataKey(keyspace, new String(keyBytes, UTF_8)), CrdtCodec.decode(delta));
-  }
-
-  private record DecodedHint(long createdAtMillis, DataKey key, Crdt<?> delta) {}
-
   private record Delivery(long id, List<byte[]> hintKeys, long sentAtMillis) {}
-
-  /** {@code [target id][0x00][sequence, 8 bytes big-endian]}: one target's hints, in order. */
-  record HintKey(String target, long sequence) {
-    byte[] encode() {
-      byte[] id = target.getBytes(UTF_8);
-      return ByteBuffer.allocate(id.length + 1 + Long.BYTES)
-          .put(id)
-          .put((byte) 0)
-          .putLong(sequence)
-          .array();
-    }
-
-    static HintKey parse(byte[] bytes) {
-      int separator = bytes.length - Long.BYTES - 1;
-      if (separator < 1 || bytes[separator] != 0) {
-        throw new IllegalStateException("malformed hint key");
-      }
-      return new HintKey(
-          new String(bytes, 0, separator, UTF_8),
-          ByteBuffer.wrap(bytes, separator + 1, Long.BYTES).getLong());
-    }
-
-    record Range(byte[] from, byte[] to) {}
-
-    static Range rangeOf(String target) {
-      byte[] id = target.getBytes(UTF_8);
-      byte[] from = Arrays.copyOf(id, id.length + 1);
-      byte[] to = Arrays.copyOf(id, id.length + 1);
-      to[id.length] = 1;
-      return new Range(from, to);
-    }
-  }
 }

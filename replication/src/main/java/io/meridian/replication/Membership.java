@@ -148,6 +148,30 @@ public final class Membership {
     return ring.preferenceLists(key.token(), n);
   }
 
+  /** The regions of known members other than this node's. */
+  public java.util.SortedSet<String> remoteRegions() {
+    java.util.SortedSet<String> regions = new java.util.TreeSet<>();
+    for (Member member : members.values()) {
+      if (!member.region().equals(self.region())) {
+        regions.add(member.region());
+      }
+    }
+    return regions;
+  }
+
+  /** The members of {@code region} that are up, in id order. */
+  public List<String> upMembersOf(String region, long nowMillis) {
+    return members.values().stream()
+        .filter(m -> m.region().equals(region) && isUp(m.id(), nowMillis))
+        .map(Member::id)
+        .toList();
+  }
+
+  /** The region of a known member. */
+  public java.util.Optional<String> regionOf(String id) {
+    return java.util.Optional.ofNullable(members.get(id)).map(Member::region);
+  }
+
   /** The token space cut into arcs with constant replicas in every region. */
   public List<Ring.Arc> arcs(int n) {
     return ring.arcs(n);

@@ -106,7 +106,7 @@ public final class PeerCodec {
       out.writeByte(10);
       out.writeLong(m.deliveryId());
       out.writeInt(m.hints().size());
-      for (PeerMessage.HintedDelta hint : m.hints()) {
+      for (PeerMessage.KeyedDelta hint : m.hints()) {
         writeKey(out, hint.key());
         writeCrdt(out, hint.delta());
       }
@@ -137,6 +137,17 @@ public final class PeerCodec {
         writeKey(out, digest.key());
         out.writeLong(digest.hash());
       }
+    } else if (message instanceof PeerMessage.GossipBatch m) {
+      out.writeByte(17);
+      out.writeLong(m.batchId());
+      out.writeInt(m.deltas().size());
+      for (PeerMessage.KeyedDelta delta : m.deltas()) {
+        writeKey(out, delta.key());
+        writeCrdt(out, delta.delta());
+      }
+    } else if (message instanceof PeerMessage.GossipAck m) {
+      out.writeByte(18);
+      out.writeLong(m.batchId());
     } else if (message instanceof PeerMessage.PushRequest m) {
       out.writeByte(16);
       out.writeInt(m.keys().size());
@@ -162,15 +173,9 @@ public final class PeerCodec {
               in.readLong(), readKey(in), readOperation(in), readConsistency(in));
       case 8 -> new PeerMessage.ForwardRead(in.readLong(), readKey(in), readConsistency(in));
       case 9 -> new PeerMessage.ForwardReply(in.readLong(), readOutcome(in));
-      case 10 -> {
-        long id = in.readLong();
-        int count = readCount(in);
-        List<PeerMessage.HintedDelta> hints = new ArrayList<>(Math.min(count, 1024));
-        for (int i = 0; i < count; i++) {
-          hints.add(new PeerMessage.HintedDelta(readKey(in), readCrdt(in)));
-        }
-        yield new PeerMessage.HintDelivery(id, hints);
-      }
+      case 10 -> new PeerMessage.HintDelivery(in.readLong(), readKeyedDeltas(in));
+      case 17 -> new PeerMessage.GossipBatch(in.readLong(), readKeyedDeltas(in));
+      case 18 -> new PeerMessage.GossipAck(in.readLong());
       case 11 -> new PeerMessage.HintDeliveryAck(in.readLong());
       case 12 ->
           new PeerMessage.TreeHashes(in.readLong(), readKeyspace(in), readInts(in), readInts(in));
@@ -197,6 +202,16 @@ public final class PeerCodec {
       }
       default -> throw new IllegalArgumentException("unknown message type " + type);
     };
+  }
+
+  private static List<PeerMessage.KeyedDelta> readKeyedDeltas(DataInputStream in)
+      throws IOException {
+    int count = readCount(in);
+    List<PeerMessage.KeyedDelta> deltas = new ArrayList<>(Math.min(count, 1024));
+    for (int i = 0; i < count; i++) {
+      deltas.add(new PeerMessage.KeyedDelta(readKey(in), readCrdt(in)));
+    }
+    return deltas;
   }
 
   private static void writeOperation(DataOutputStream out, Operation operation) throws IOException {

@@ -47,7 +47,7 @@ public sealed interface PeerMessage {
   record ForwardReply(long requestId, Outcome outcome) implements PeerMessage {}
 
   /** Hinted handoff: deltas that were meant for you while you were unreachable, oldest first. */
-  record HintDelivery(long deliveryId, List<HintedDelta> hints) implements PeerMessage {
+  record HintDelivery(long deliveryId, List<KeyedDelta> hints) implements PeerMessage {
     public HintDelivery {
       hints = List.copyOf(hints);
     }
@@ -84,9 +84,19 @@ public sealed interface PeerMessage {
   /** A key and the hash of its stored state. */
   record Digest(DataKey key, long hash) {}
 
-  /** One hinted delta. */
-  record HintedDelta(DataKey key, Crdt<?> delta) {
-    public HintedDelta {
+  /** Delta-state gossip: deltas written in the sender's region, for this region's replicas. */
+  record GossipBatch(long batchId, List<KeyedDelta> deltas) implements PeerMessage {
+    public GossipBatch {
+      deltas = List.copyOf(deltas);
+    }
+  }
+
+  /** Every delta of {@link GossipBatch} {@code batchId} is durable in the receiver's region. */
+  record GossipAck(long batchId) implements PeerMessage {}
+
+  /** A delta of one key (a hint, a gossiped delta). */
+  record KeyedDelta(DataKey key, Crdt<?> delta) {
+    public KeyedDelta {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(delta, "delta");
     }

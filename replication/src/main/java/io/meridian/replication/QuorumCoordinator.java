@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +36,7 @@ final class QuorumCoordinator {
   private final LocalReplica replica;
   private final HintedHandoff hints;
   private final MeridianConfig.Replication config;
+  private final BiFunction<DataKey, Crdt<?>, Future<Void>> onApplied;
   private final Map<Long, PendingWrite> writes = new HashMap<>();
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final Map<Long, PendingForward> forwards = new LinkedHashMap<>();
@@ -48,12 +50,14 @@ final class QuorumCoordinator {
       Membership membership,
       LocalReplica replica,
       HintedHandoff hints,
-      MeridianConfig.Replication config) {
+      MeridianConfig.Replication config,
+      BiFunction<DataKey, Crdt<?>, Future<Void>> onApplied) {
     this.runtime = runtime;
     this.membership = membership;
     this.replica = replica;
     this.hints = hints;
     this.config = config;
+    this.onApplied = onApplied;
     // Request ids start from the clock so that a restarted node does not reuse the ids its previous
     // run sent, which peers may still remember as duplicates.
     this.nextRequestId = runtime.now() << 20;
@@ -81,28 +85,68 @@ final class QuorumCoordinator {
     runtime
         .onNode(replica.apply(key, operation))
         .onFailure(promise::fail)
-        .onSuccess(mutation -> replicate(key, mutation, replicas, required, promise));
+        .onSuccess(
+            mutation -> {
+              // The delta goes to the other regions' buffers durably before the client hears
+              // of it, so an acknowledged write reaches every region even if this node crashes.
+              Future<Void> buffered = onApplied.apply(key, mutation.delta());
+              Future<Integer> acked = replicate(key, mutation.delta(), replicas, required, 1);
+              Future.all(buffered, acked)
+                  .onSuccess(
+                      all -> promise.complete(new Replicated<>(mutation, acked.result(), required)))
+                  .onFailure(
+                      failure -> promise.fail(acked.failed() ? acked.cause() : buffered.cause()));
+            });
     return promise.future();
   }
 
-  private void replicate(
-      DataKey key,
-      Mutation<?> mutation,
-      List<String> replicas,
-      int required,
-      Promise<Replicated<Mutation<?>>> promise) {
+  /**
+   * Joins a delta that arrived from another region into this region's replicas of its key.
+   * Completes once it is durable here: on this node if it is a replica, on one replica that
+   * acknowledged, or as hints when none is up.
+   */
+  Future<Void> mergeInRegion(DataKey key, Crdt<?> delta) {
+    List<String> replicas = membership.preferenceList(key, config.n());
+    if (replicas.contains(runtime.self())) {
+      return runtime
+          .onNode(replica.merge(key, delta))
+          .compose(
+              merged -> {
+                replicate(key, delta, replicas, 1, 1);
+                return Future.succeededFuture();
+              });
+    }
+    if (livePeers(replicas).isEmpty()) {
+      List<Future<Void>> stored = new ArrayList<>();
+      for (String target : replicas) {
+        stored.add(hints.store(target, key, delta));
+      }
+      return Future.all(stored).mapEmpty();
+    }
+    return replicate(key, delta, replicas, 1, 0).mapEmpty();
+  }
+
+  /**
+   * Sends {@code delta} to the replicas other than this node, hints the ones that are not up, and
+   * completes with the number of acknowledgements once {@code required} are in (counting {@code
+   * acked} already had), or fails with a timeout. Replicas that do not acknowledge in time are
+   * hinted too.
+   */
+  private Future<Integer> replicate(
+      DataKey key, Crdt<?> delta, List<String> replicas, int required, int acked) {
     long id = nextRequestId++;
+    Promise<Integer> promise = Promise.promise();
     PendingWrite pending =
-        new PendingWrite(key, mutation, required, runtime.now() + config.timeoutMs(), promise);
+        new PendingWrite(key, delta, required, acked, runtime.now() + config.timeoutMs(), promise);
     for (String peer : replicas) {
       if (peer.equals(runtime.self())) {
         continue;
       }
       if (membership.isUp(peer, runtime.now())) {
         pending.awaiting.add(peer);
-        runtime.send(peer, new PeerMessage.Replicate(id, key, mutation.delta()));
+        runtime.send(peer, new PeerMessage.Replicate(id, key, delta));
       } else {
-        hints.store(peer, key, mutation.delta());
+        hints.store(peer, key, delta);
       }
     }
     if (!pending.answerIfDone() && pending.awaiting.isEmpty()) {
@@ -112,6 +156,7 @@ final class QuorumCoordinator {
     if (!pending.awaiting.isEmpty()) {
       writes.put(id, pending);
     }
+    return promise.future();
   }
 
   void onReplicateAck(String from, long requestId) {
@@ -183,6 +228,51 @@ final class QuorumCoordinator {
       reads.remove(requestId);
       pending.finish();
     }
+  }
+
+  /**
+   * Every reachable replica's copy of {@code key}, in every region (for {@code ?explain=true}).
+   * Replicas that are not up, or do not answer in time, are missing from the result. Copies that
+   * lag are repaired on the way, as by any read.
+   */
+  Future<Map<String, Optional<Crdt<?>>>> explain(DataKey key) {
+    long now = runtime.now();
+    Set<String> asked = new LinkedHashSet<>();
+    for (List<String> replicas : membership.preferenceLists(key, config.n()).values()) {
+      for (String replicaId : replicas) {
+        if (replicaId.equals(runtime.self()) || membership.isUp(replicaId, now)) {
+          asked.add(replicaId);
+        }
+      }
+    }
+    long id = nextRequestId++;
+    PendingRead pending =
+        new PendingRead(
+            key, asked, Math.max(1, asked.size()), now + config.timeoutMs(), Promise.promise());
+    pending.everyReply = Promise.promise();
+    reads.put(id, pending);
+    for (String replicaId : asked) {
+      if (replicaId.equals(runtime.self())) {
+        runtime
+            .onNode(replica.read(key))
+            .onComplete(
+                local -> {
+                  if (local.succeeded()) {
+                    onReadReply(runtime.self(), id, local.result());
+                  } else {
+                    pending.failures++;
+                    finishReadIfDone(id, pending);
+                  }
+                });
+      } else {
+        runtime.send(replicaId, new PeerMessage.Read(id, key));
+      }
+    }
+    if (asked.isEmpty()) {
+      reads.remove(id);
+      pending.finish();
+    }
+    return pending.everyReply.future();
   }
 
   /**
@@ -281,7 +371,7 @@ final class QuorumCoordinator {
       if (now >= pending.deadline) {
         it.remove();
         for (String peer : pending.awaiting) {
-          hints.store(peer, pending.key, pending.mutation.delta());
+          hints.store(peer, pending.key, pending.delta);
         }
         pending.timeOut();
       }
@@ -403,23 +493,25 @@ final class QuorumCoordinator {
   /** A write applied locally, waiting for the other replicas' acknowledgements. */
   private static final class PendingWrite {
     final DataKey key;
-    final Mutation<?> mutation;
+    final Crdt<?> delta;
     final int required;
     final long deadline;
-    final Promise<Replicated<Mutation<?>>> promise;
+    final Promise<Integer> promise;
     final Set<String> awaiting = new LinkedHashSet<>();
-    int acked = 1;
+    int acked;
     boolean answered;
 
     PendingWrite(
         DataKey key,
-        Mutation<?> mutation,
+        Crdt<?> delta,
         int required,
+        int acked,
         long deadline,
-        Promise<Replicated<Mutation<?>>> promise) {
+        Promise<Integer> promise) {
       this.key = key;
-      this.mutation = mutation;
+      this.delta = delta;
       this.required = required;
+      this.acked = acked;
       this.deadline = deadline;
       this.promise = promise;
     }
@@ -427,7 +519,7 @@ final class QuorumCoordinator {
     boolean answerIfDone() {
       if (!answered && acked >= required) {
         answered = true;
-        promise.complete(new Replicated<>(mutation, acked, required));
+        promise.complete(acked);
       }
       return answered;
     }
@@ -456,6 +548,7 @@ final class QuorumCoordinator {
     int failures;
     boolean answered;
     boolean restoresLocalCopy;
+    Promise<Map<String, Optional<Crdt<?>>>> everyReply;
 
     PendingRead(
         DataKey key,
@@ -488,6 +581,9 @@ final class QuorumCoordinator {
                 replies.size(),
                 required,
                 replies.size() + " of the " + required + " replicas required answered in time"));
+      }
+      if (everyReply != null) {
+        everyReply.complete(replies);
       }
       repairStaleReplicas();
       if (restoresLocalCopy) {

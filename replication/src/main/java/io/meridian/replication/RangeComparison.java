@@ -92,16 +92,21 @@ final class RangeComparison {
       int index = node[1];
       long first = MerkleIndex.firstToken(level, index);
       long last = MerkleIndex.lastToken(level, index);
-      if (last < task.first() || first > task.last()) {
+      int overlap = firstRangeEndingAtOrAfter(first);
+      List<long[]> ranges = task.ranges();
+      if (overlap == ranges.size() || ranges.get(overlap)[0] > last) {
         continue;
       }
-      boolean covered = first >= task.first() && last <= task.last();
-      if (covered) {
+      long[] range = ranges.get(overlap);
+      if (range[0] <= first && range[1] >= last) {
         compare.add(node);
       } else if (level < MerkleIndex.LEVELS) {
         openChildren(level, index);
       } else {
-        leafRanges.add(new long[] {Math.max(first, task.first()), Math.min(last, task.last())});
+        for (int i = overlap; i < ranges.size() && ranges.get(i)[0] <= last; i++) {
+          leafRanges.add(
+              new long[] {Math.max(first, ranges.get(i)[0]), Math.min(last, ranges.get(i)[1])});
+        }
       }
     }
     if (!compare.isEmpty()) {
@@ -111,6 +116,22 @@ final class RangeComparison {
     } else {
       finishWhenShipped();
     }
+  }
+
+  /** The index of the first of the task's sorted ranges that ends at or after {@code token}. */
+  private int firstRangeEndingAtOrAfter(long token) {
+    List<long[]> ranges = task.ranges();
+    int low = 0;
+    int high = ranges.size();
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (ranges.get(mid)[1] < token) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
   }
 
   private void openChildren(int level, int index) {
@@ -262,7 +283,7 @@ final class RangeComparison {
                 if (read.succeeded() && read.result().isPresent()) {
                   int size = AntiEntropy.encodedSize(read.result().get());
                   bytesSent += size;
-                  owner.spendBytes(size);
+                  owner.spendBytes(task.peer(), size);
                   owner
                       .runtime()
                       .send(task.peer(), new PeerMessage.Repair(key, read.result().get()));

@@ -32,6 +32,8 @@ public final class ReplicationNode {
   private final HintedHandoff hints;
   private final QuorumCoordinator coordinator;
   private final AntiEntropy antiEntropy;
+  private final DeltaBuffer deltaBuffer;
+  private final RegionGossip gossip;
   private final MeridianConfig config;
   private long lastHeartbeatMillis = Long.MIN_VALUE / 2;
   private long rebalanceAtMillis = Long.MAX_VALUE;
@@ -57,16 +59,39 @@ public final class ReplicationNode {
             target -> membership.isUp(target, runtime.now()),
             this::hintsExpired);
     this.coordinator =
-        new QuorumCoordinator(runtime, membership, replica, hints, config.replication());
-    this.antiEntropy = new AntiEntropy(runtime, membership, replica, store, config);
+        new QuorumCoordinator(
+            runtime, membership, replica, hints, config.replication(), this::bufferForOtherRegions);
+    this.deltaBuffer = new DeltaBuffer(runtime, store, config.gossip().bufferMaxEntries());
+    this.gossip =
+        new RegionGossip(
+            runtime,
+            membership,
+            deltaBuffer,
+            coordinator,
+            config.gossip(),
+            5 * config.replication().timeoutMs(),
+            this::repairRegion);
+    this.antiEntropy =
+        new AntiEntropy(runtime, membership, replica, store, config, this::fullStateShipped);
     replica.onQuarantine(key -> protocolContext.execute(() -> coordinator.restoreFromPeers(key)));
+  }
+
+  private Future<Void> bufferForOtherRegions(DataKey key, Crdt<?> delta) {
+    return gossip.onLocalWrite(key, delta);
+  }
+
+  /** A region missed deltas (its buffer overflowed): Merkle repair brings it up to date. */
+  private void repairRegion(String region) {
+    antiEntropy.ensureRepair(Optional.empty());
+  }
+
+  private void fullStateShipped(String peer, long bytes) {
+    gossip.recordFullState(peer, bytes);
   }
 
   /** Hints for {@code target} expired undelivered: a targeted repair restores what they held. */
   private void hintsExpired(String target) {
-    if (!antiEntropy.repairQueuedFor(target)) {
-      antiEntropy.start(Optional.empty(), Optional.of(target), false);
-    }
+    antiEntropy.ensureRepair(Optional.of(target));
   }
 
   /**
@@ -77,6 +102,7 @@ public final class ReplicationNode {
     return runtime
         .onNode(replica.loadMerkle())
         .compose(keys -> hints.load())
+        .compose(loaded -> deltaBuffer.load())
         .compose(loaded -> antiEntropy.load());
   }
 
@@ -102,6 +128,16 @@ public final class ReplicationNode {
   public Future<Replicated<Optional<Crdt<?>>>> read(
       DataKey key, Optional<Consistency> consistency) {
     return coordinator.read(key, consistency, true);
+  }
+
+  /** Every reachable replica's copy of {@code key}, by node, in every region. */
+  public Future<Map<String, Optional<Crdt<?>>>> explain(DataKey key) {
+    return coordinator.explain(key);
+  }
+
+  /** The region of a known member. */
+  public Optional<String> regionOf(String nodeId) {
+    return membership.regionOf(nodeId);
   }
 
   public void memberJoined(Member member) {
@@ -163,12 +199,16 @@ public final class ReplicationNode {
       antiEntropy.onDigestReply(from, m);
     } else if (message instanceof PeerMessage.PushRequest m) {
       antiEntropy.onPushRequest(from, m);
+    } else if (message instanceof PeerMessage.GossipBatch m) {
+      gossip.onGossipBatch(from, m);
+    } else if (message instanceof PeerMessage.GossipAck m) {
+      gossip.onGossipAck(from, m.batchId());
     }
   }
 
   private void acceptHints(String from, PeerMessage.HintDelivery delivery) {
     List<Future<Crdt<?>>> merges = new ArrayList<>(delivery.hints().size());
-    for (PeerMessage.HintedDelta hint : delivery.hints()) {
+    for (PeerMessage.KeyedDelta hint : delivery.hints()) {
       merges.add(runtime.onNode(replica.merge(hint.key(), hint.delta())));
     }
     Future.all(merges)
@@ -190,9 +230,10 @@ public final class ReplicationNode {
     }
     if (now >= rebalanceAtMillis) {
       rebalanceAtMillis = Long.MAX_VALUE;
-      antiEntropy.start(Optional.empty(), Optional.empty(), false);
+      antiEntropy.ensureRepair(Optional.empty());
     }
     coordinator.onTick(now);
+    gossip.onTick(now);
     hints.onTick(now);
     antiEntropy.onTick(now);
   }
@@ -216,7 +257,8 @@ public final class ReplicationNode {
         hints.pendingTotal(),
         hints.delivered(),
         hints.expired(),
-        hints.dropped());
+        hints.dropped(),
+        gossip.lag(now));
   }
 
   /** The preference lists of {@code key} in every region. */

@@ -51,6 +51,7 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
   private final MeterRegistry registry;
   private final Optional<HazelcastClusterManager> membership;
   private final Map<String, AtomicLong> pendingHintGauges = new ConcurrentHashMap<>();
+  private final java.util.Set<String> regionGauges = new java.util.HashSet<>();
   private volatile ClusterStatus lastStatus;
   private ReplicationNode node;
   private MessageConsumer<Buffer> consumer;
@@ -80,7 +81,8 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
             config.http().host() + ":" + config.http().port());
     Transport transport =
         membership.isPresent()
-            ? new EventBusTransport(vertx.eventBus(), self.id())
+            ? new EventBusTransport(
+                vertx, self.id(), self.region(), config.faults(), id -> node.regionOf(id))
             : (to, message) -> {};
     Context protocolContext = context;
     node =
@@ -171,6 +173,7 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
     node.onTick();
     ClusterStatus status = node.status();
     lastStatus = status;
+    registerRegionGauges(status);
     node.pendingHints()
         .forEach(
             (target, count) ->
@@ -186,6 +189,63 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
         .tag("target", target)
         .register(registry);
     return value;
+  }
+
+  private void registerRegionGauges(ClusterStatus status) {
+    status
+        .regions()
+        .forEach(
+            (region, lag) -> {
+              if (regionGauges.add(region)) {
+                registerRegion(region);
+              }
+            });
+  }
+
+  private void registerRegion(String region) {
+    java.util.function.ToDoubleFunction<ReplicationVerticle> backlogEntries =
+        v -> regionValue(region, RegionLag::backlogEntries);
+    Gauge.builder("meridian.gossip.backlog.entries", this, backlogEntries)
+        .description("Deltas buffered for a remote region and not yet acknowledged")
+        .tag("region", region)
+        .register(registry);
+    Gauge.builder(
+            "meridian.gossip.backlog.bytes",
+            this,
+            v -> regionValue(region, RegionLag::backlogBytes))
+        .tag("region", region)
+        .register(registry);
+    Gauge.builder(
+            "meridian.gossip.oldest.unacknowledged.seconds",
+            this,
+            v -> regionValue(region, RegionLag::oldestUnacknowledgedAgeMillis) / 1000.0)
+        .description("Age of the oldest delta a remote region has not acknowledged")
+        .tag("region", region)
+        .register(registry);
+    Gauge.builder(
+            "meridian.gossip.last.exchange.seconds",
+            this,
+            v -> regionValue(region, RegionLag::lastExchangeMillis) / 1000.0)
+        .description("When a remote region last acknowledged a shipment (epoch seconds)")
+        .tag("region", region)
+        .register(registry);
+    FunctionCounter.builder(
+            "meridian.gossip.sent.bytes", this, v -> regionValue(region, RegionLag::deltaBytesSent))
+        .description("Bytes shipped to a remote region")
+        .tags("region", region, "kind", "delta")
+        .register(registry);
+    FunctionCounter.builder(
+            "meridian.gossip.sent.bytes",
+            this,
+            v -> regionValue(region, RegionLag::fullStateBytesSent))
+        .tags("region", region, "kind", "full-state")
+        .register(registry);
+  }
+
+  private double regionValue(String region, java.util.function.ToLongFunction<RegionLag> field) {
+    ClusterStatus status = lastStatus;
+    RegionLag lag = status == null ? null : status.regions().get(region);
+    return lag == null ? 0 : field.applyAsLong(lag);
   }
 
   private void registerMetrics() {
@@ -230,6 +290,22 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
       public Future<Replicated<Optional<Crdt<?>>>> read(
           DataKey key, Optional<Consistency> consistency) {
         return onProtocolContext(() -> node.read(key, consistency));
+      }
+
+      @Override
+      public Future<List<ReplicaCopy>> explain(DataKey key) {
+        return onProtocolContext(
+            () ->
+                node.explain(key)
+                    .map(
+                        copies -> {
+                          List<ReplicaCopy> result = new java.util.ArrayList<>();
+                          copies.forEach(
+                              (id, state) ->
+                                  result.add(
+                                      new ReplicaCopy(id, node.regionOf(id).orElse("?"), state)));
+                          return result;
+                        }));
       }
     };
   }

@@ -4,18 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.DataKey;
 import io.meridian.core.Keyspace;
-import io.meridian.core.Operation;
-import io.meridian.crdt.Crdt;
-import io.meridian.crdt.OrSet;
-import io.meridian.crdt.PnCounter;
-import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
@@ -71,7 +63,7 @@ class ReplicationSimulationTest {
                 "replication.timeoutMs=500"));
     simulation.runFor(5_000);
 
-    Ledger ledger = new Ledger();
+    WriteLedger ledger = new WriteLedger();
     List<String> ids = new ArrayList<>(cluster.nodeIds());
     schedulePartitions(simulation, network, random, cluster.nodeIds());
     for (long t = 0; t < WORKLOAD_MILLIS; t += 1 + random.nextInt(40)) {
@@ -84,9 +76,11 @@ class ReplicationSimulationTest {
           () -> {
             if (counter) {
               ledger.increment(
-                  cluster, coordinator, new DataKey(Keyspace.COUNTERS, "c" + keyIndex));
+                  cluster.node(coordinator).protocol(),
+                  new DataKey(Keyspace.COUNTERS, "c" + keyIndex));
             } else {
-              ledger.add(cluster, coordinator, new DataKey(Keyspace.SETS, "s" + keyIndex));
+              ledger.add(
+                  cluster.node(coordinator).protocol(), new DataKey(Keyspace.SETS, "s" + keyIndex));
             }
           });
     }
@@ -108,74 +102,6 @@ class ReplicationSimulationTest {
       long duration = 2_000 + random.nextInt(12_000);
       simulation.schedule(start, () -> network.partition(Set.of(isolated), ids));
       simulation.schedule(start + duration, network::heal);
-    }
-  }
-
-  /** What clients were told: acknowledged, and unknown (timed out), per key. */
-  private static final class Ledger {
-    final Map<DataKey, Long> ackedIncrements = new HashMap<>();
-    final Map<DataKey, Long> unknownIncrements = new HashMap<>();
-    final Map<DataKey, Set<String>> ackedAdds = new HashMap<>();
-    final Map<DataKey, Set<String>> attemptedAdds = new HashMap<>();
-    int nextElement;
-
-    void increment(SimulatedCluster cluster, String coordinator, DataKey key) {
-      cluster
-          .node(coordinator)
-          .protocol()
-          .write(key, new Operation.CounterAdd(1), Optional.empty())
-          .onComplete(
-              (done, failure) -> {
-                if (failure == null) {
-                  ackedIncrements.merge(key, 1L, Long::sum);
-                } else if (!nothingWritten(failure)) {
-                  unknownIncrements.merge(key, 1L, Long::sum);
-                }
-              });
-    }
-
-    void add(SimulatedCluster cluster, String coordinator, DataKey key) {
-      String element = "e" + nextElement++;
-      attemptedAdds.computeIfAbsent(key, k -> new HashSet<>()).add(element);
-      cluster
-          .node(coordinator)
-          .protocol()
-          .write(
-              key,
-              new Operation.SetUpdate(List.of(element), List.of(), Optional.empty()),
-              Optional.empty())
-          .onSuccess(done -> ackedAdds.computeIfAbsent(key, k -> new HashSet<>()).add(element));
-    }
-
-    private static boolean nothingWritten(Throwable failure) {
-      return failure instanceof ReplicationException replication
-          && replication.reason() == ReplicationException.Reason.UNAVAILABLE;
-    }
-
-    void verify(SimulatedCluster cluster) {
-      Set<DataKey> keys = new HashSet<>(ackedIncrements.keySet());
-      keys.addAll(unknownIncrements.keySet());
-      keys.addAll(attemptedAdds.keySet());
-      for (DataKey key : keys) {
-        Map<String, Optional<Crdt<?>>> copies = cluster.copiesOf(key);
-        assertThat(new HashSet<>(copies.values()))
-            .as("replicas of %s disagree: %s", key, copies.keySet())
-            .hasSizeLessThanOrEqualTo(1);
-        Optional<Crdt<?>> state = copies.values().iterator().next();
-        if (key.keyspace() == Keyspace.COUNTERS) {
-          long acked = ackedIncrements.getOrDefault(key, 0L);
-          long unknown = unknownIncrements.getOrDefault(key, 0L);
-          BigInteger value = state.map(s -> ((PnCounter) s).value()).orElse(BigInteger.ZERO);
-          assertThat(value.longValue())
-              .as("counter %s: acknowledged %d, unknown %d", key, acked, unknown)
-              .isBetween(acked, acked + unknown);
-        } else {
-          Set<String> elements =
-              state.map(s -> (Set<String>) ((OrSet) s).elements()).orElse(Set.of());
-          assertThat(elements).as("set %s", key).containsAll(ackedAdds.getOrDefault(key, Set.of()));
-          assertThat(attemptedAdds.get(key)).as("set %s", key).containsAll(elements);
-        }
-      }
     }
   }
 }

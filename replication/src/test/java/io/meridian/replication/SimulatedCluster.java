@@ -27,7 +27,10 @@ final class SimulatedCluster {
   private final SimulatedNetwork network;
   private final MeridianConfig config;
   private final Map<String, SimNode> nodes = new LinkedHashMap<>();
-  private final java.util.Set<String> stopped = new java.util.HashSet<>();
+  private final java.util.Set<ReplicationNode> stopped =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Map<String, InMemoryStore> disks = new LinkedHashMap<>();
+  private final Map<String, String> regionOf = new LinkedHashMap<>();
 
   /** One simulated node: its protocol, and its replica for inspection. */
   record SimNode(Member member, ReplicationNode protocol, LocalReplica replica) {}
@@ -58,19 +61,36 @@ final class SimulatedCluster {
     }
   }
 
-  /** A node crashes for good: it stops receiving, and the others see it leave the membership. */
+  /**
+   * A node crashes: it stops, loses everything but its disk, and the others see it leave the
+   * membership.
+   */
   void crash(String id) {
     network.detach(id);
     SimNode crashed = nodes.remove(id);
-    crashed.protocol().memberLeft(id);
+    stopped.add(crashed.protocol());
     for (SimNode node : nodes.values()) {
       node.protocol().memberLeft(id);
     }
-    stopped.add(id);
+  }
+
+  /** A crashed node starts again on its disk and rejoins. */
+  void restart(String id) {
+    addNode(id, regionOf.get(id));
+    SimNode restarted = nodes.get(id);
+    for (SimNode node : nodes.values()) {
+      node.protocol().memberJoined(restarted.member());
+      restarted.protocol().memberJoined(node.member());
+    }
+  }
+
+  boolean isRunning(String id) {
+    return nodes.containsKey(id);
   }
 
   private void addNode(String id, String region) {
-    InMemoryStore store = new InMemoryStore();
+    InMemoryStore store = disks.computeIfAbsent(id, disk -> new InMemoryStore());
+    regionOf.put(id, region);
     HybridLogicalClock clock = new HybridLogicalClock(simulation::now);
     LocalReplica replica = new LocalReplica(store, new ReplicaId(id + ".sim"), clock);
     Member member = new Member(id, region, id + ":80");
@@ -93,7 +113,7 @@ final class SimulatedCluster {
     simulation.schedule(
         TICK_MILLIS,
         () -> {
-          if (!stopped.contains(protocol.self())) {
+          if (!stopped.contains(protocol)) {
             protocol.onTick();
             scheduleTicks(protocol);
           }
@@ -116,7 +136,10 @@ final class SimulatedCluster {
     return new ArrayList<>(nodes.values());
   }
 
-  /** Every replica's own copy of {@code key} (what a consistency=one read there returns). */
+  /**
+   * Every replica's own copy of {@code key} (what a consistency=one read there returns), in every
+   * region.
+   */
   Map<String, Optional<Crdt<?>>> copiesOf(DataKey key) {
     Map<String, Optional<Crdt<?>>> copies = new LinkedHashMap<>();
     String anyNode = nodes.keySet().iterator().next();
@@ -126,6 +149,14 @@ final class SimulatedCluster {
       }
     }
     return copies;
+  }
+
+  /** Buffered deltas not yet acknowledged by the other regions, on every node. */
+  long gossipBacklog() {
+    return nodes.values().stream()
+        .flatMap(n -> n.protocol().status().regions().values().stream())
+        .mapToLong(RegionLag::backlogEntries)
+        .sum();
   }
 
   long pendingHints() {

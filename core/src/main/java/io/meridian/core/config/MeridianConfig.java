@@ -23,6 +23,7 @@ public record MeridianConfig(
     Hints hints,
     AntiEntropy antiEntropy,
     Gossip gossip,
+    Faults faults,
     Limits limits,
     Storage storage) {
 
@@ -39,6 +40,7 @@ public record MeridianConfig(
     require(hints != null, "hints", "missing");
     require(antiEntropy != null, "antiEntropy", "missing");
     require(gossip != null, "gossip", "missing");
+    require(faults != null, "faults", "missing");
     require(limits != null, "limits", "missing");
     require(storage != null, "storage", "missing");
   }
@@ -109,10 +111,11 @@ public record MeridianConfig(
   }
 
   /** The Raft (Apache Ratis) server hosting strong-key groups. */
-  public record Raft(int port, long electionTimeoutMs) {
+  public record Raft(int port, long electionTimeoutMs, int groups) {
     public Raft {
       requireRange(port, 1, 65535, "raft.port");
       requireRange(electionTimeoutMs, 100, 60_000, "raft.electionTimeoutMs");
+      requireRange(groups, 1, 1024, "raft.groups");
     }
   }
 
@@ -176,9 +179,61 @@ public record MeridianConfig(
   }
 
   /** Delta-state shipping between regions. */
-  public record Gossip(long intervalMs) {
+  public record Gossip(long intervalMs, int maxBatchBytes, int bufferMaxEntries) {
     public Gossip {
       requireRange(intervalMs, 1, 600_000, "gossip.intervalMs");
+      requireRange(maxBatchBytes, 1024, 64 << 20, "gossip.maxBatchBytes");
+      requireRange(bufferMaxEntries, 1, 100_000_000, "gossip.bufferMaxEntries");
+    }
+  }
+
+  /**
+   * Faults injected into the event-bus transport between regions, for tests and demos (this
+   * machine's kernel has no netem). Entries are {@code "regionA/regionB=value"}, symmetric.
+   */
+  public record Faults(List<String> regionDelays, List<String> regionLoss) {
+    private static final Pattern ENTRY =
+        Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*=[0-9.]+");
+
+    public Faults {
+      require(regionDelays != null, "faults.regionDelays", "must be a list");
+      require(regionLoss != null, "faults.regionLoss", "must be a list");
+      regionDelays = List.copyOf(regionDelays);
+      regionLoss = List.copyOf(regionLoss);
+      for (String entry : regionDelays) {
+        require(
+            ENTRY.matcher(entry).matches(), "faults.regionDelays", "'" + entry + "' is not a/b=ms");
+      }
+      for (String entry : regionLoss) {
+        require(
+            ENTRY.matcher(entry).matches(), "faults.regionLoss", "'" + entry + "' is not a/b=p");
+        double p = Double.parseDouble(entry.substring(entry.indexOf('=') + 1));
+        require(p >= 0 && p <= 1, "faults.regionLoss", "'" + entry + "': loss must be in [0, 1]");
+      }
+    }
+
+    /** The injected one-way delay between two regions, 0 if none. */
+    public long delayMillis(String regionA, String regionB) {
+      return (long) value(regionDelays, regionA, regionB);
+    }
+
+    /** The injected loss probability between two regions, 0 if none. */
+    public double loss(String regionA, String regionB) {
+      return value(regionLoss, regionA, regionB);
+    }
+
+    private static double value(List<String> entries, String a, String b) {
+      for (String entry : entries) {
+        String pair = entry.substring(0, entry.indexOf('='));
+        if (pair.equals(a + "/" + b) || pair.equals(b + "/" + a)) {
+          return Double.parseDouble(entry.substring(entry.indexOf('=') + 1));
+        }
+      }
+      return 0;
+    }
+
+    public boolean any() {
+      return !regionDelays.isEmpty() || !regionLoss.isEmpty();
     }
   }
 

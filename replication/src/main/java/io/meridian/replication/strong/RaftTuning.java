@@ -1,0 +1,127 @@
+package io.meridian.replication.strong;
+
+import io.meridian.core.config.MeridianConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings of strong keys, derived from the node's configuration, and the {@link
+ * RaftProperties} built from them.
+ *
+ * @param electionTimeout the minimum election timeout ({@code raft.electionTimeoutMs}); the maximum
+ *     is twice it
+ * @param requestDeadline how long a client request may retry before it answers 503/504
+ * @param attemptTimeout how long one attempt waits for a server before the client tries again
+ *     (possibly elsewhere); a SIGSTOPped leader costs this much per attempt
+ * @param retryPause the pause between attempts
+ * @param retryCacheExpiry how long a server remembers a request's reply; far longer than any
+ *     request's retries last (deadline plus one attempt), so a retried write never applies twice
+ * @param snapshotThreshold log entries after which a group takes a snapshot
+ * @param snapshotsRetained snapshot files kept per group
+ * @param maxEntryBytes the largest log entry (a value at the configured limit plus its key)
+ */
+record RaftTuning(
+    Duration electionTimeout,
+    Duration requestDeadline,
+    Duration attemptTimeout,
+    Duration retryPause,
+    Duration retryCacheExpiry,
+    long snapshotThreshold,
+    int snapshotsRetained,
+    int maxEntryBytes) {
+
+  static final long SNAPSHOT_THRESHOLD = 20_000;
+  static final int SNAPSHOTS_RETAINED = 2;
+
+  RaftTuning {
+    if (retryCacheExpiry.compareTo(requestDeadline.plus(attemptTimeout).multipliedBy(4)) < 0) {
+      throw new IllegalArgumentException(
+          "the retry cache must outlive a request's retries by far: " + retryCacheExpiry);
+    }
+  }
+
+  static RaftTuning from(MeridianConfig config) {
+    long election = config.raft().electionTimeoutMs();
+    long httpBudget = config.http().requestTimeoutMs() - 1_000;
+    long deadline = Math.max(1_000, Math.min(4 * election, httpBudget));
+    return new RaftTuning(
+        Duration.ofMillis(election),
+        Duration.ofMillis(deadline),
+        Duration.ofMillis(Math.max(500, Math.min(election, deadline / 2))),
+        Duration.ofMillis(50),
+        Duration.ofMinutes(10),
+        SNAPSHOT_THRESHOLD,
+        SNAPSHOTS_RETAINED,
+        config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 4096);
+  }
+
+  RaftTuning withSnapshotThreshold(long threshold) {
+    return new RaftTuning(
+        electionTimeout,
+        requestDeadline,
+        attemptTimeout,
+        retryPause,
+        retryCacheExpiry,
+        threshold,
+        snapshotsRetained,
+        maxEntryBytes);
+  }
+
+  RaftProperties serverProperties(Path storageDir, String host, int port) {
+    RaftProperties properties = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir.toFile()));
+    RaftServerConfigKeys.setRemovedGroupsDir(
+        properties, storageDir.resolve("removed-groups").toFile());
+    GrpcConfigKeys.Server.setHost(properties, host);
+    GrpcConfigKeys.Server.setPort(properties, port);
+
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(electionTimeout));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(electionTimeout.multipliedBy(2)));
+
+    // ReadIndex: a read is answered only after the leader has confirmed its leadership with a
+    // majority and applied up to the commit index it saw. No leases (they trust clocks).
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, false);
+    RaftServerConfigKeys.Read.setTimeout(properties, millis(requestDeadline));
+
+    RaftServerConfigKeys.RetryCache.setExpiryTime(properties, millis(retryCacheExpiry));
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, snapshotsRetained);
+    // The log is kept only up to the latest snapshot; a follower that is further behind gets the
+    // snapshot installed instead. This bounds the log of a group with a long-dead voter.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+
+    SizeInBytes entryLimit = SizeInBytes.valueOf(Math.max(1 << 20, maxEntryBytes + 1024));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, entryLimit);
+    RaftServerConfigKeys.Log.setWriteBufferSize(
+        properties, SizeInBytes.valueOf(entryLimit.getSize() + 64 * 1024));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(
+        properties, SizeInBytes.valueOf(Math.max(8L << 20, 4L * entryLimit.getSize())));
+    RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(1 << 20));
+    GrpcConfigKeys.setMessageSizeMax(
+        properties, SizeInBytes.valueOf(Math.max(64L << 20, 4L * entryLimit.getSize())));
+    return properties;
+  }
+
+  RaftProperties clientProperties() {
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(attemptTimeout));
+    GrpcConfigKeys.setMessageSizeMax(
+        properties, SizeInBytes.valueOf(Math.max(64L << 20, 4L * maxEntryBytes)));
+    return properties;
+  }
+
+  private static TimeDuration millis(Duration duration) {
+    return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

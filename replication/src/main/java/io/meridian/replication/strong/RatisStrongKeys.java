@@ -1,0 +1,642 @@
+package io.meridian.replication.strong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.meridian.core.Store;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
+import io.meridian.core.config.ConfigException;
+import io.meridian.core.config.MeridianConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.impl.RaftClientImpl;
+import org.apache.ratis.client.impl.UnorderedAsync;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Strong keys on Apache Ratis: one {@link RaftServer} per node hosting every group this node votes
+ * in (multi-Raft), one Raft client per group for the requests this node serves, and the {@link
+ * Placement} that says which group has which voters.
+ *
+ * <p>Any node serves any strong key: its client for the key's group finds the group's leader and
+ * retries there (with the same call id, so the leader's retry cache answers a retry of a write it
+ * already applied). Writes go through the log; linearizable reads use ReadIndex on the leader;
+ * stale reads read this node's replica when it has one.
+ *
+ * <p>Threading: Ratis calls run on this class's own threads, never on an event loop; futures handed
+ * to Vert.x callers complete on the caller's context ({@code Future.fromCompletionStage}).
+ * Placement and status work runs on one setup thread.
+ */
+public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RatisStrongKeys.class);
+
+  /**
+   * Test-only switch: serve linearizable reads from this node's replica, as a stale read would. It
+   * exists to prove that the linearizability tests can fail; never set it anywhere else.
+   */
+  public static final String LOCAL_READS_SWITCH = "meridian.test.strongReadsFromLocalState";
+
+  static final String RAFT_DIRECTORY = "raft";
+  private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
+  private static final long AGREE_INTERVAL_MILLIS = 500;
+  private static final int CALL_QUEUE = 10_000;
+
+  private final RaftMember self;
+  private final Store store;
+  private final RaftTuning tuning;
+  private final int groupCount;
+  private final boolean readsFromLocalState;
+  private final Map<UUID, StrongStateMachine> machines = new ConcurrentHashMap<>();
+  private final StrongRetryPolicy retryPolicy;
+  private final ScheduledExecutorService setup;
+  private final ExecutorService calls;
+  private final AtomicLong nonces = new AtomicLong(new SecureRandom().nextLong());
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final RaftServer server;
+  private volatile Active active;
+
+  /** A placement in use and one client per group. */
+  private record Active(Placement placement, List<RaftClient> clients) {}
+
+  private RatisStrongKeys(
+      RaftMember self,
+      Path raftDir,
+      String host,
+      int port,
+      RaftTuning tuning,
+      int groups,
+      Store store)
+      throws IOException {
+    this.self = self;
+    this.store = store;
+    this.tuning = tuning;
+    this.groupCount = groups;
+    this.readsFromLocalState = Boolean.getBoolean(LOCAL_READS_SWITCH);
+    this.retryPolicy =
+        new StrongRetryPolicy(
+            TimeDuration.valueOf(tuning.retryPause().toMillis(), TimeUnit.MILLISECONDS));
+    this.setup = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-setup"));
+    this.calls =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(CALL_QUEUE),
+            daemon("meridian-strong-client"));
+    Files.createDirectories(raftDir);
+    this.server =
+        RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(self.id()))
+            .setProperties(tuning.serverProperties(raftDir, host, port))
+            .setStateMachineRegistry(
+                groupId ->
+                    machines.computeIfAbsent(
+                        groupId.getUuid(),
+                        uuid -> new StrongStateMachine(uuid, store, this::failFatally)))
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
+    if (readsFromLocalState) {
+      log.warn(
+          "TEST SWITCH {} is on: linearizable strong reads are served from the local replica and"
+              + " may be stale",
+          LOCAL_READS_SWITCH);
+    }
+  }
+
+  /**
+   * Starts the node's Raft server on {@code raft.port}, its log under {@code <node.dataDir>/raft}.
+   * A node without cluster membership votes alone in every group; a clustered node uses the
+   * placement it persisted, or agrees on one with the cluster in the background.
+   *
+   * @throws ConfigException when the Raft port cannot be bound or the directory used
+   */
+  public static RatisStrongKeys start(
+      MeridianConfig config, Store store, Optional<HazelcastInstance> hazelcast) {
+    RaftMember self =
+        new RaftMember(
+            config.node().id(),
+            config.node().region(),
+            config.cluster().host() + ":" + config.raft().port());
+    RatisStrongKeys keys =
+        create(
+            self,
+            Path.of(config.node().dataDir()).resolve(RAFT_DIRECTORY),
+            config.cluster().host(),
+            config.raft().port(),
+            RaftTuning.from(config),
+            config.raft().groups(),
+            store);
+    try {
+      if (hazelcast.isEmpty()) {
+        keys.activate(Placement.standalone(config.raft().groups(), self));
+      } else {
+        keys.joinCluster(hazelcast.get());
+      }
+      return keys;
+    } catch (RuntimeException e) {
+      keys.close();
+      throw e;
+    }
+  }
+
+  /** Starts with a given placement (tests: several servers in one JVM). */
+  static RatisStrongKeys startWith(
+      RaftMember self, Path raftDir, RaftTuning tuning, Placement placement, Store store) {
+    String address = self.address();
+    RatisStrongKeys keys =
+        create(
+            self,
+            raftDir,
+            address.substring(0, address.lastIndexOf(':')),
+            Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)),
+            tuning,
+            placement.groups().size(),
+            store);
+    try {
+      keys.activate(placement);
+      return keys;
+    } catch (RuntimeException e) {
+      keys.close();
+      throw e;
+    }
+  }
+
+  private static RatisStrongKeys create(
+      RaftMember self,
+      Path raftDir,
+      String host,
+      int port,
+      RaftTuning tuning,
+      int groups,
+      Store store) {
+    RatisStrongKeys keys;
+    try {
+      keys = new RatisStrongKeys(self, raftDir, host, port, tuning, groups, store);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("node.dataDir", "cannot use " + raftDir + " for Raft: " + e);
+    }
+    try {
+      keys.server.start();
+    } catch (IOException | RuntimeException e) {
+      keys.close();
+      throw new ConfigException(
+          "raft.port", host + ":" + port + " is not available (" + rootMessage(e) + ")");
+    }
+    return keys;
+  }
+
+  // ---- placement ---------------------------------------------------------------------------
+
+  private void joinCluster(HazelcastInstance hazelcast) {
+    PlacementAgreement agreement =
+        new PlacementAgreement(hazelcast, groupCount, System::currentTimeMillis);
+    Optional<Placement> persisted = loadPlacement();
+    if (persisted.isPresent()) {
+      activate(persisted.get());
+      setup.execute(() -> publish(agreement, persisted.get()));
+      return;
+    }
+    log.info(
+        "strong keys: waiting for {} cluster members to place the Raft groups", Placement.VOTERS);
+    setup.scheduleWithFixedDelay(
+        () -> agreeOnce(agreement), 0, AGREE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void publish(PlacementAgreement agreement, Placement placement) {
+    try {
+      agreement.publish(placement);
+    } catch (RuntimeException e) {
+      log.warn("could not publish the strong-key placement: {}", e.toString());
+    }
+  }
+
+  private void agreeOnce(PlacementAgreement agreement) {
+    if (active != null || closed.get()) {
+      return;
+    }
+    try {
+      Optional<Placement> agreed = agreement.tryAgree();
+      if (agreed.isPresent()) {
+        if (agreed.get().groups().size() != groupCount) {
+          log.warn(
+              "strong keys: the cluster's placement has {} groups, raft.groups here is {}; using"
+                  + " the cluster's",
+              agreed.get().groups().size(),
+              groupCount);
+        }
+        savePlacement(agreed.get());
+        activate(agreed.get());
+      }
+    } catch (RuntimeException e) {
+      log.warn("strong keys: placement attempt failed, retrying: {}", e.toString());
+    }
+  }
+
+  private Optional<Placement> loadPlacement() {
+    return StoreFutures.join(store.get(Table.META, PLACEMENT_KEY))
+        .map(bytes -> Placement.fromJson(new JsonObject(new String(bytes, UTF_8))));
+  }
+
+  private void savePlacement(Placement placement) {
+    byte[] json = placement.toJson().encode().getBytes(UTF_8);
+    StoreFutures.join(
+        store.update(Table.META, PLACEMENT_KEY, current -> StoreUpdate.Outcome.write(json, null)));
+  }
+
+  /** Adds the groups this node votes in (new ones formatted) and builds a client per group. */
+  private synchronized void activate(Placement placement) {
+    if (active != null) {
+      return;
+    }
+    Set<RaftGroupId> hosted = hostedGroups();
+    List<CompletableFuture<RaftClientReply>> adds = new ArrayList<>();
+    for (Placement.Group group : placement.groups()) {
+      RaftGroup raftGroup = raftGroup(group);
+      if (group.hasVoter(self.id()) && !hosted.contains(raftGroup.getGroupId())) {
+        GroupManagementRequest add =
+            GroupManagementRequest.newAdd(
+                ClientId.randomId(), server.getId(), nonces.incrementAndGet(), raftGroup, true);
+        adds.add(server.groupManagementAsync(add));
+      }
+    }
+    for (CompletableFuture<RaftClientReply> add : adds) {
+      try {
+        add.join();
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof AlreadyExistsException)) {
+          throw new IllegalStateException("cannot add a Raft group: " + rootMessage(e), e);
+        }
+      }
+    }
+    List<RaftClient> clients = new ArrayList<>();
+    for (Placement.Group group : placement.groups()) {
+      clients.add(
+          RaftClient.newBuilder()
+              .setProperties(tuning.clientProperties())
+              .setRaftGroup(raftGroup(group))
+              .setClientId(ClientId.randomId())
+              .setRetryPolicy(retryPolicy)
+              .build());
+    }
+    active = new Active(placement, List.copyOf(clients));
+    log.info(
+        "strong keys: {} Raft groups, this node votes in {}",
+        placement.groups().size(),
+        placement.groups().stream().filter(g -> g.hasVoter(self.id())).count());
+  }
+
+  private static RaftGroup raftGroup(Placement.Group group) {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (RaftMember voter : group.voters()) {
+      peers.add(RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build());
+    }
+    return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
+  }
+
+  /** The placement in use, once there is one. */
+  public Optional<Placement> placement() {
+    Active current = active;
+    return current == null ? Optional.empty() : Optional.of(current.placement());
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  @Override
+  public Future<Long> put(String key, byte[] value, String contentType, Precondition precondition) {
+    StrongCommand command = new StrongCommand.Put(nonce(), key, precondition, contentType, value);
+    return call(() -> send(command, Mode.WRITE).thenApply(reply -> revisionOf(key, reply)));
+  }
+
+  @Override
+  public Future<Long> delete(String key, Precondition precondition) {
+    StrongCommand command = new StrongCommand.Delete(nonce(), key, precondition);
+    return call(() -> send(command, Mode.WRITE).thenApply(reply -> revisionOf(key, reply)));
+  }
+
+  @Override
+  public Future<Optional<Value>> get(String key, boolean stale) {
+    StrongCommand command = new StrongCommand.Get(nonce(), key);
+    Mode mode = stale || readsFromLocalState ? Mode.STALE_READ : Mode.LINEARIZABLE_READ;
+    return call(() -> send(command, mode).thenApply(RatisStrongKeys::valueOf));
+  }
+
+  /** How a command travels. */
+  private enum Mode {
+    WRITE,
+    LINEARIZABLE_READ,
+    STALE_READ
+  }
+
+  private CompletableFuture<StrongReply> send(StrongCommand command, Mode mode) {
+    Active current = active;
+    if (current == null) {
+      return CompletableFuture.failedFuture(
+          StrongKeyException.unavailable(
+              "strong keys are not placed yet: the cluster needs "
+                  + Placement.VOTERS
+                  + " members with Raft addresses"));
+    }
+    Placement.Group group = current.placement().groupOf(command.key());
+    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
+    StrongStateMachine local = machines.get(group.raftId());
+    if (mode == Mode.STALE_READ && local != null) {
+      return local.read(command.key());
+    }
+    long deadline = System.nanoTime() + tuning.requestDeadline().toNanos();
+    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadline);
+    Message message =
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(StrongCommand.encode(command)));
+    CompletableFuture<RaftClientReply> sent =
+        switch (mode) {
+          case WRITE ->
+              UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
+          case LINEARIZABLE_READ ->
+              UnorderedAsync.send(RaftClientRequest.readRequestType(), message, null, client);
+          case STALE_READ ->
+              UnorderedAsync.send(
+                  RaftClientRequest.staleReadRequestType(0),
+                  message,
+                  RaftPeerId.valueOf(otherVoter(group).id()),
+                  client);
+        };
+    long guardMillis = tuning.requestDeadline().plus(tuning.attemptTimeout()).toMillis() + 1_000;
+    return sent.orTimeout(guardMillis, TimeUnit.MILLISECONDS)
+        .handle(
+            (reply, failure) -> {
+              retryPolicy.finish(command.nonce());
+              if (failure != null) {
+                throw failure(failure, attempts, mode == Mode.WRITE);
+              }
+              return StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+            });
+  }
+
+  private RaftMember otherVoter(Placement.Group group) {
+    return group.voters().stream()
+        .filter(v -> !v.id().equals(self.id()))
+        .findFirst()
+        .orElse(group.voters().get(0));
+  }
+
+  private StrongKeyException failure(
+      Throwable failure, StrongRetryPolicy.Attempts attempts, boolean write) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof StrongKeyException strong) {
+      return strong;
+    }
+    attempts.failedWith(cause);
+    String within = " within " + tuning.requestDeadline().toMillis() + " ms";
+    if (!write) {
+      return StrongKeyException.unavailable(
+          "no majority of the key's Raft group answered the read"
+              + within
+              + ": "
+              + describe(cause));
+    }
+    if (attempts.maybeApplied() || cause instanceof TimeoutException) {
+      return StrongKeyException.timeout(
+          "no majority of the key's Raft group confirmed the write"
+              + within
+              + " ("
+              + describe(cause)
+              + "); it may or may not be applied");
+    }
+    return StrongKeyException.unavailable(
+        "no leader of the key's Raft group took the write" + within + ": " + describe(cause));
+  }
+
+  private static Long revisionOf(String key, StrongReply reply) {
+    if (reply instanceof StrongReply.Written written) {
+      return written.revision();
+    }
+    if (reply instanceof StrongReply.PreconditionFailed failed) {
+      throw StrongKeyException.preconditionFailed(key, failed.current());
+    }
+    if (reply instanceof StrongReply.NotFound) {
+      throw StrongKeyException.notFound(key);
+    }
+    throw StrongKeyException.timeout(
+        "the write was applied before a restart and its result is no longer known");
+  }
+
+  private static Optional<Value> valueOf(StrongReply reply) {
+    if (reply instanceof StrongReply.Found found) {
+      return Optional.of(new Value(found.value(), found.contentType(), found.revision()));
+    }
+    return Optional.empty();
+  }
+
+  /** Runs {@code work} on a client thread; the result completes on the caller's context. */
+  private <T> Future<T> call(Supplier<CompletableFuture<T>> work) {
+    Context context = Vertx.currentContext();
+    CompletableFuture<T> result;
+    try {
+      result = CompletableFuture.supplyAsync(work, calls).thenCompose(f -> f);
+    } catch (RejectedExecutionException e) {
+      result =
+          CompletableFuture.failedFuture(
+              StrongKeyException.unavailable("too many strong-key requests in flight"));
+    }
+    CompletableFuture<T> unwrapped =
+        result.handle(
+            (value, failure) -> {
+              if (failure != null) {
+                Throwable cause = unwrap(failure);
+                throw cause instanceof RuntimeException runtime
+                    ? runtime
+                    : new CompletionException(cause);
+              }
+              return value;
+            });
+    return context != null
+        ? Future.fromCompletionStage(unwrapped, context)
+        : Future.fromCompletionStage(unwrapped);
+  }
+
+  private long nonce() {
+    return nonces.incrementAndGet();
+  }
+
+  // ---- status ------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<GroupStatus>> groups() {
+    Context context = Vertx.currentContext();
+    CompletableFuture<List<GroupStatus>> status;
+    try {
+      status = CompletableFuture.supplyAsync(this::groupStatus, setup);
+    } catch (RejectedExecutionException e) {
+      status = CompletableFuture.completedFuture(List.of());
+    }
+    return context != null
+        ? Future.fromCompletionStage(status, context)
+        : Future.fromCompletionStage(status);
+  }
+
+  List<GroupStatus> groupStatus() {
+    Active current = active;
+    if (current == null) {
+      return List.of();
+    }
+    Set<RaftGroupId> hosted = hostedGroups();
+    List<GroupStatus> groups = new ArrayList<>();
+    for (Placement.Group group : current.placement().groups()) {
+      RaftGroupId id = RaftGroupId.valueOf(group.raftId());
+      List<String> voters = group.voters().stream().map(RaftMember::id).toList();
+      Optional<String> leader = Optional.empty();
+      Optional<Long> term = Optional.empty();
+      String role = "none";
+      if (hosted.contains(id)) {
+        try {
+          DivisionInfo info = server.getDivision(id).getInfo();
+          role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
+          term = Optional.of(info.getCurrentTerm());
+          leader = Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
+        } catch (IOException | RuntimeException e) {
+          role = "closed";
+        }
+      }
+      groups.add(
+          new GroupStatus(group.index(), group.raftId().toString(), leader, term, role, voters));
+    }
+    return groups;
+  }
+
+  private Set<RaftGroupId> hostedGroups() {
+    Set<RaftGroupId> hosted = new HashSet<>();
+    server.getGroupIds().forEach(hosted::add);
+    return hosted;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  private void failFatally() {
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                server.close();
+              } catch (IOException | RuntimeException e) {
+                log.warn("closing the Raft server failed: {}", e.toString());
+              }
+            },
+            "meridian-strong-fatal");
+    stopper.setDaemon(true);
+    stopper.start();
+  }
+
+  /** Closes the clients and the Raft server (applying what is committed), then the threads. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    setup.shutdownNow();
+    Active current = active;
+    if (current != null) {
+      for (RaftClient client : current.clients()) {
+        try {
+          client.close();
+        } catch (IOException | RuntimeException e) {
+          log.debug("closing a Raft client failed: {}", e.toString());
+        }
+      }
+    }
+    try {
+      server.close();
+    } catch (IOException | RuntimeException e) {
+      log.warn("closing the Raft server failed: {}", e.toString());
+    }
+    calls.shutdown();
+    try {
+      calls.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String describe(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
+  }
+
+  private static String rootMessage(Throwable e) {
+    return describe(e);
+  }
+
+  private static String firstLine(String message) {
+    int newline = message.indexOf('\n');
+    String line = newline < 0 ? message : message.substring(0, newline);
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicLong count = new AtomicLong();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,137 @@
+package io.meridian.replication.strong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * What a client asks of a group's state machine: a write that goes through the Raft log ({@link
+ * Put}, {@link Delete}) or a read answered by a query ({@link Get}). Every command carries a {@code
+ * nonce} unique to one client request, so the retry policy can tell a request's attempts apart
+ * (Ratis retries keep the call id, so the retry cache de-duplicates them).
+ *
+ * <p>Wire format, big-endian: {@code [op][nonce:8][precondition][revision:8][key length:4][key
+ * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}.
+ */
+sealed interface StrongCommand {
+  byte PUT = 1;
+  byte DELETE = 2;
+  byte GET = 3;
+
+  long nonce();
+
+  String key();
+
+  /** Sets {@code key} to {@code value} if {@code precondition} holds. */
+  record Put(long nonce, String key, Precondition precondition, String contentType, byte[] value)
+      implements StrongCommand {
+    public Put {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(precondition, "precondition");
+      Objects.requireNonNull(contentType, "contentType");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /** Removes {@code key} if it exists and {@code precondition} holds. */
+  record Delete(long nonce, String key, Precondition precondition) implements StrongCommand {
+    public Delete {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(precondition, "precondition");
+    }
+  }
+
+  /** Reads {@code key}. */
+  record Get(long nonce, String key) implements StrongCommand {
+    public Get {
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
+  static byte[] encode(StrongCommand command) {
+    byte[] key = command.key().getBytes(UTF_8);
+    byte op;
+    Precondition precondition = Precondition.none();
+    byte[] contentType = new byte[0];
+    byte[] value = new byte[0];
+    if (command instanceof Put put) {
+      op = PUT;
+      precondition = put.precondition();
+      contentType = put.contentType().getBytes(UTF_8);
+      value = put.value();
+    } else if (command instanceof Delete delete) {
+      op = DELETE;
+      precondition = delete.precondition();
+    } else {
+      op = GET;
+    }
+    ByteBuffer buffer =
+        ByteBuffer.allocate(
+            1
+                + 8
+                + 1
+                + 8
+                + 4
+                + key.length
+                + (op == PUT ? 2 + contentType.length + value.length : 0));
+    buffer.put(op).putLong(command.nonce());
+    putPrecondition(buffer, precondition);
+    buffer.putInt(key.length).put(key);
+    if (op == PUT) {
+      buffer.putShort((short) contentType.length).put(contentType).put(value);
+    }
+    return buffer.array();
+  }
+
+  static StrongCommand decode(byte[] bytes) {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    byte op = buffer.get();
+    long nonce = buffer.getLong();
+    Precondition precondition = getPrecondition(buffer);
+    byte[] key = new byte[buffer.getInt()];
+    buffer.get(key);
+    String keyString = new String(key, UTF_8);
+    return switch (op) {
+      case PUT -> {
+        byte[] contentType = new byte[Short.toUnsignedInt(buffer.getShort())];
+        buffer.get(contentType);
+        byte[] value = new byte[buffer.remaining()];
+        buffer.get(value);
+        yield new Put(nonce, keyString, precondition, new String(contentType, UTF_8), value);
+      }
+      case DELETE -> new Delete(nonce, keyString, precondition);
+      case GET -> new Get(nonce, keyString);
+      default -> throw new IllegalArgumentException("unknown strong command " + op);
+    };
+  }
+
+  /** The nonce of an encoded command, without decoding the rest. */
+  static long nonceOf(ByteBuffer encoded) {
+    return encoded.getLong(encoded.position() + 1);
+  }
+
+  private static void putPrecondition(ByteBuffer buffer, Precondition precondition) {
+    if (precondition instanceof Precondition.RevisionIs is) {
+      buffer.put((byte) 1).putLong(is.revision());
+    } else if (precondition instanceof Precondition.Exists) {
+      buffer.put((byte) 2).putLong(0);
+    } else if (precondition instanceof Precondition.Absent) {
+      buffer.put((byte) 3).putLong(0);
+    } else {
+      buffer.put((byte) 0).putLong(0);
+    }
+  }
+
+  private static Precondition getPrecondition(ByteBuffer buffer) {
+    byte kind = buffer.get();
+    long revision = buffer.getLong();
+    return switch (kind) {
+      case 0 -> new Precondition.None();
+      case 1 -> new Precondition.RevisionIs(revision);
+      case 2 -> new Precondition.Exists();
+      case 3 -> new Precondition.Absent();
+      default -> throw new IllegalArgumentException("unknown precondition " + kind);
+    };
+  }
+}

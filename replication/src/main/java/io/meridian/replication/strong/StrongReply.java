@@ -1,0 +1,84 @@
+package io.meridian.replication.strong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * What a group's state machine answers to a {@link StrongCommand}, as carried back in the Raft
+ * client reply. Wire format: {@code [kind][revision:8]} then, for {@link Found}, {@code [content
+ * type length:2][content type UTF-8][value bytes]}.
+ */
+sealed interface StrongReply {
+
+  /** The write was applied and gave the key this revision. */
+  record Written(long revision) implements StrongReply {}
+
+  /** The precondition did not hold; {@code current} is the key's revision, 0 when absent. */
+  record PreconditionFailed(long current) implements StrongReply {}
+
+  /** A delete or read of a key that does not exist. */
+  record NotFound() implements StrongReply {}
+
+  /** A read of a key that exists. */
+  record Found(long revision, String contentType, byte[] value) implements StrongReply {
+    public Found {
+      Objects.requireNonNull(contentType, "contentType");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /**
+   * A log entry re-applied after a restart whose original result can no longer be told because a
+   * later write to the same key superseded it. Only a client retrying the original request after
+   * the restart can see it; it is reported as an unknown outcome.
+   */
+  record Superseded() implements StrongReply {}
+
+  static byte[] encode(StrongReply reply) {
+    if (reply instanceof Found found) {
+      byte[] contentType = found.contentType().getBytes(UTF_8);
+      return ByteBuffer.allocate(1 + 8 + 2 + contentType.length + found.value().length)
+          .put((byte) 4)
+          .putLong(found.revision())
+          .putShort((short) contentType.length)
+          .put(contentType)
+          .put(found.value())
+          .array();
+    }
+    byte kind;
+    long revision = 0;
+    if (reply instanceof Written written) {
+      kind = 1;
+      revision = written.revision();
+    } else if (reply instanceof PreconditionFailed failed) {
+      kind = 2;
+      revision = failed.current();
+    } else if (reply instanceof NotFound) {
+      kind = 3;
+    } else {
+      kind = 5;
+    }
+    return ByteBuffer.allocate(9).put(kind).putLong(revision).array();
+  }
+
+  static StrongReply decode(ByteBuffer buffer) {
+    byte kind = buffer.get();
+    long revision = buffer.getLong();
+    return switch (kind) {
+      case 1 -> new Written(revision);
+      case 2 -> new PreconditionFailed(revision);
+      case 3 -> new NotFound();
+      case 4 -> {
+        byte[] contentType = new byte[Short.toUnsignedInt(buffer.getShort())];
+        buffer.get(contentType);
+        byte[] value = new byte[buffer.remaining()];
+        buffer.get(value);
+        yield new Found(revision, new String(contentType, UTF_8), value);
+      }
+      case 5 -> new Superseded();
+      default -> throw new IllegalArgumentException("unknown strong reply " + kind);
+    };
+  }
+}

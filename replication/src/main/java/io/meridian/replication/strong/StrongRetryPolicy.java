@@ -1,0 +1,122 @@
+package io.meridian.replication.strong;
+
+import java.net.ConnectException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.ratis.client.retry.ClientRetryEvent;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * How a Raft client retries one strong-key request: with a short pause, until the request's own
+ * deadline, always with the same call id (so a server's retry cache answers a retry of a request it
+ * already applied instead of applying it twice).
+ *
+ * <p>It also keeps, per request, whether any failed attempt might have been appended to a leader's
+ * log. Only attempts that provably were not (the connection was refused, the server was not ready,
+ * the leader was not ready or was stepping down, its queue was full) keep a failed write certain to
+ * have done nothing — 503; anything else (a timeout, a reset connection, a leader that lost its
+ * leadership while the entry was pending, which Ratis also reports as "not leader") makes the
+ * outcome unknown — 504.
+ */
+final class StrongRetryPolicy implements RetryPolicy {
+  private final TimeDuration pause;
+  private final Map<Long, Attempts> requests = new ConcurrentHashMap<>();
+
+  StrongRetryPolicy(TimeDuration pause) {
+    this.pause = pause;
+  }
+
+  /** A request's retry budget and what its attempts have shown so far. */
+  static final class Attempts {
+    private final long deadlineNanos;
+    private volatile boolean maybeApplied;
+    private volatile Throwable lastFailure;
+
+    Attempts(long deadlineNanos) {
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    boolean maybeApplied() {
+      return maybeApplied;
+    }
+
+    Throwable lastFailure() {
+      return lastFailure;
+    }
+
+    /** Counts a failure seen outside the retry policy (the request's own deadline, say). */
+    void failedWith(Throwable failure) {
+      lastFailure = failure;
+      if (!certainlyNotAppended(failure)) {
+        maybeApplied = true;
+      }
+    }
+  }
+
+  /** Starts tracking the request with {@code nonce}; call {@link #finish} when it completes. */
+  Attempts begin(long nonce, long deadlineNanos) {
+    Attempts attempts = new Attempts(deadlineNanos);
+    requests.put(nonce, attempts);
+    return attempts;
+  }
+
+  void finish(long nonce) {
+    requests.remove(nonce);
+  }
+
+  @Override
+  public Action handleAttemptFailure(Event event) {
+    if (!(event instanceof ClientRetryEvent clientEvent)) {
+      return NO_RETRY_ACTION;
+    }
+    Attempts attempts = attemptsOf(clientEvent);
+    if (attempts == null) {
+      return NO_RETRY_ACTION;
+    }
+    if (event.getCause() != null) {
+      attempts.failedWith(event.getCause());
+    }
+    if (System.nanoTime() - attempts.deadlineNanos >= 0) {
+      return NO_RETRY_ACTION;
+    }
+    return () -> pause;
+  }
+
+  private Attempts attemptsOf(ClientRetryEvent event) {
+    var message = event.getRequest().getMessage();
+    if (message == null || message.getContent().size() < 9) {
+      return null;
+    }
+    return requests.get(StrongCommand.nonceOf(message.getContent().asReadOnlyByteBuffer()));
+  }
+
+  /** Whether a failed attempt shows that the request was not appended to any log. */
+  static boolean certainlyNotAppended(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException
+          || t instanceof ServerNotReadyException
+          || t instanceof LeaderNotReadyException
+          || t instanceof LeaderSteppingDownException
+          || t instanceof ResourceUnavailableException
+          || t instanceof GroupMismatchException
+          || String.valueOf(t.getMessage()).contains("Connection refused")) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "StrongRetryPolicy(pause " + pause + ")";
+  }
+}

@@ -1,0 +1,311 @@
+package io.meridian.replication.strong;
+
+import io.meridian.core.Store;
+import io.meridian.core.StoreException;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
+import java.io.File;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Raft group's state machine: strong keys → (revision, bytes) in the node's LMDB {@code strong}
+ * table, written through the node's {@link Store} (group commit, durable before anyone is told).
+ *
+ * <p>Implementation notes.
+ *
+ * <ul>
+ *   <li><b>Revisions</b> are this group's own counter, advanced by one for every applied write or
+ *       delete; never Ratis log indices (those are not dense). Every replica applies the same log
+ *       in the same order from the same snapshot, so every replica hands out the same revisions.
+ *       The counter is read and advanced only inside {@link StoreUpdate}s, which the storage writer
+ *       runs one at a time in the order they were queued; one Ratis updater thread queues a group's
+ *       updates in log order, so the counter follows the log.
+ *   <li><b>Idempotent re-application.</b> Ratis re-applies the log from the latest snapshot after a
+ *       restart, while LMDB already holds effects up to some later entry. Each key's entry records
+ *       the log index that last changed it, and a delete leaves a tombstone, so an entry whose key
+ *       was changed at or after its own index is skipped (it only lifts the counter to that key's
+ *       revision). The group's meta (counter, applied index) is queued right after each key update;
+ *       if a crash loses it, the skipped entries restore the counter.
+ *   <li><b>Reads see what is applied.</b> Ratis releases a linearizable read once its applied index
+ *       passes the read index, and it advances that index for entries without a future
+ *       (configuration, leader no-ops) before earlier entries' storage futures complete. So every
+ *       applied-index update and every query is chained behind the futures of the applies queued
+ *       before it ({@link #applied}).
+ *   <li><b>A storage failure is fatal</b> for the server: Ratis has counted the entry applied, so
+ *       continuing would let this replica diverge. The server is closed; a restart recovers from
+ *       LMDB and the log.
+ * </ul>
+ */
+final class StrongStateMachine extends BaseStateMachine {
+  private static final Logger log = LoggerFactory.getLogger(StrongStateMachine.class);
+  private static final long OVERLOAD_RETRY_MILLIS = 30_000;
+
+  private final UUID group;
+  private final Store store;
+  private final Runnable onFatal;
+  private final byte[] metaKey;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final AtomicBoolean failed = new AtomicBoolean();
+
+  /**
+   * The last revision handed out. Set on the Ratis thread while nothing is being applied
+   * (initialize, reinitialize), then read and advanced only by the storage writer inside this
+   * group's updates.
+   */
+  private volatile long revision;
+
+  /** Completes when everything queued so far is committed; the Ratis updater thread replaces it. */
+  private volatile CompletableFuture<Void> applied = CompletableFuture.completedFuture(null);
+
+  /**
+   * @param onFatal called once if a storage failure leaves this replica unable to go on
+   */
+  StrongStateMachine(UUID group, Store store, Runnable onFatal) {
+    this.group = group;
+    this.store = store;
+    this.onFatal = onFatal;
+    this.metaKey = StrongRecord.metaKey(group);
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    getLifeCycle()
+        .startAndTransition(
+            () -> {
+              super.initialize(server, groupId, raftStorage);
+              storage.init(raftStorage);
+              recover();
+            });
+  }
+
+  @Override
+  public void pause() {
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Called by Ratis after a snapshot from the leader was installed into the storage directory. */
+  @Override
+  public void reinitialize() throws IOException {
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    storage.loadLatestSnapshot();
+    recover();
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  /**
+   * Brings LMDB up to the latest snapshot if it is behind it (a fresh store, an installed snapshot,
+   * an interrupted load) and restores the counter and the applied index.
+   */
+  private void recover() throws IOException {
+    StrongRecord.Meta meta = readMeta();
+    SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+    if (snapshot != null && meta.appliedIndex() < snapshot.getIndex()) {
+      log.info("group {}: loading snapshot {} into storage", group, snapshot.getTermIndex());
+      meta = StrongSnapshot.load(snapshot.getFile().getPath(), group, store);
+    }
+    revision = meta.revision();
+    applied = CompletableFuture.completedFuture(null);
+    if (snapshot != null) {
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+  }
+
+  private StrongRecord.Meta readMeta() {
+    return StoreFutures.join(store.get(Table.STRONG, metaKey))
+        .map(StrongRecord::decodeMeta)
+        .orElse(StrongRecord.Meta.EMPTY);
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex at = TermIndex.valueOf(entry);
+    StrongCommand command =
+        StrongCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    CompletableFuture<StrongReply> reply =
+        submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex()));
+    CompletableFuture<Void> meta =
+        submit(
+            metaKey,
+            current ->
+                StoreUpdate.Outcome.write(
+                    StrongRecord.encode(
+                        new StrongRecord.Meta(revision, at.getTerm(), at.getIndex())),
+                    null));
+    CompletableFuture<Void> done =
+        CompletableFuture.allOf(applied, reply, meta).thenRun(() -> updateLastAppliedTermIndex(at));
+    applied = done;
+    done.exceptionally(this::fatal);
+    return done.thenApply(v -> toMessage(reply.join()));
+  }
+
+  /**
+   * Log entries that are not ours (configuration, leader no-ops) still advance the index in order.
+   */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    applied = applied.thenRun(() -> updateLastAppliedTermIndex(term, index));
+  }
+
+  private StoreUpdate<StrongReply> update(StrongCommand command, long index) {
+    return current -> {
+      Optional<StrongRecord.Entry> existing = StrongRecord.decodeEntry(current, command.key());
+      if (existing.isPresent() && existing.get().modifiedAt() >= index) {
+        // Re-applied after a restart: this entry's effect, or a later one, is already durable.
+        revision = Math.max(revision, existing.get().revision());
+        StrongReply original =
+            existing.get().modifiedAt() == index
+                ? new StrongReply.Written(existing.get().revision())
+                : new StrongReply.Superseded();
+        return StoreUpdate.Outcome.unchanged(original);
+      }
+      long currentRevision = existing.map(StrongRecord.Entry::currentRevision).orElse(0L);
+      if (command instanceof StrongCommand.Put put) {
+        if (!put.precondition().holds(currentRevision)) {
+          return StoreUpdate.Outcome.unchanged(new StrongReply.PreconditionFailed(currentRevision));
+        }
+        long next = ++revision;
+        StrongRecord.Entry written =
+            StrongRecord.Entry.value(put.key(), next, index, put.contentType(), put.value());
+        return StoreUpdate.Outcome.write(
+            StrongRecord.encode(written), new StrongReply.Written(next));
+      }
+      if (command instanceof StrongCommand.Delete delete) {
+        if (currentRevision == 0 && delete.precondition().holds(0)) {
+          return StoreUpdate.Outcome.unchanged(new StrongReply.NotFound());
+        }
+        if (!delete.precondition().holds(currentRevision)) {
+          return StoreUpdate.Outcome.unchanged(new StrongReply.PreconditionFailed(currentRevision));
+        }
+        long next = ++revision;
+        StrongRecord.Entry tombstone = StrongRecord.Entry.tombstone(delete.key(), next, index);
+        return StoreUpdate.Outcome.write(
+            StrongRecord.encode(tombstone), new StrongReply.Written(next));
+      }
+      // A read through the log: answered from the state at its place in the order.
+      return StoreUpdate.Outcome.unchanged(found(existing));
+    };
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    StrongCommand command = StrongCommand.decode(request.getContent().toByteArray());
+    if (!(command instanceof StrongCommand.Get get)) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("only reads are queries, not " + command));
+    }
+    return applied
+        .handle((ignored, failure) -> null)
+        .thenCompose(ignored -> read(get.key()))
+        .thenApply(StrongStateMachine::toMessage);
+  }
+
+  /** The key's committed state in this replica, without going through Raft (may lag). */
+  CompletableFuture<StrongReply> read(String key) {
+    return store
+        .get(Table.STRONG, StrongRecord.entryKey(group, key))
+        .thenApply(payload -> found(StrongRecord.decodeEntry(payload, key)));
+  }
+
+  private static StrongReply found(Optional<StrongRecord.Entry> entry) {
+    return entry
+        .filter(e -> !e.tombstone())
+        .<StrongReply>map(e -> new StrongReply.Found(e.revision(), e.contentType(), e.value()))
+        .orElse(new StrongReply.NotFound());
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    StoreFutures.join(applied);
+    StrongRecord.Meta durable = readMeta();
+    StrongRecord.Meta meta =
+        new StrongRecord.Meta(durable.revision(), last.getTerm(), last.getIndex());
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    StrongSnapshot.Written written = StrongSnapshot.write(file.toPath(), group, store, meta);
+    FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
+    for (byte[] key : written.tombstones()) {
+      submit(key, current -> forgetTombstone(current, last.getIndex()));
+    }
+    log.info(
+        "group {}: snapshot at {} with {} keys, {} tombstones dropped",
+        group,
+        last,
+        written.entries(),
+        written.tombstones().size());
+    return last.getIndex();
+  }
+
+  /** A tombstone covered by a snapshot guards nothing any more: Ratis never re-applies below it. */
+  private static StoreUpdate.Outcome<Void> forgetTombstone(Optional<byte[]> current, long index) {
+    if (current.isPresent()) {
+      StrongRecord.Entry entry = StrongRecord.decodeEntry(current.get());
+      if (entry.tombstone() && entry.modifiedAt() <= index) {
+        return StoreUpdate.Outcome.delete(null);
+      }
+    }
+    return StoreUpdate.Outcome.unchanged(null);
+  }
+
+  /**
+   * Queues an update of this group's data; a full writer queue is waited out (the caller is a Ratis
+   * thread), so updates are queued exactly in the order they were submitted.
+   */
+  private <R> CompletableFuture<R> submit(byte[] key, StoreUpdate<R> update) {
+    return StoreFutures.submit(store, Table.STRONG, key, update, OVERLOAD_RETRY_MILLIS);
+  }
+
+  private Void fatal(Throwable failure) {
+    if (failed.compareAndSet(false, true)) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      if (cause instanceof StoreException store && store.reason() == StoreException.Reason.CLOSED) {
+        log.info("group {}: storage closed while applying; stopping", group);
+      } else {
+        log.error("group {}: applying to storage failed; stopping this Raft server", group, cause);
+      }
+      onFatal.run();
+    }
+    return null;
+  }
+
+  private static Message toMessage(StrongReply reply) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(StrongReply.encode(reply)));
+  }
+}
