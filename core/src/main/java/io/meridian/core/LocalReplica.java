@@ -187,7 +187,7 @@ public final class LocalReplica {
           if (delta instanceof LwwRegister register && !register.isEmpty()) {
             clock.observe(register.timestamp());
           }
-          Crdt<?> joined = join(state, delta);
+          Crdt<?> joined = Crdt.join(state, delta);
           if (current.isPresent() && joined.equals(state)) {
             return StoreUpdate.Outcome.unchanged(new Change<>(state, current, null));
           }
@@ -337,14 +337,5 @@ public final class LocalReplica {
     return new OperationRejectedException(
         OperationRejectedException.Reason.COUNTER_OVERFLOW,
         "adding " + delta + " to " + value + " leaves the 64-bit range");
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Crdt<?> join(Crdt<?> state, Crdt<?> delta) {
-    if (state.getClass() != delta.getClass()) {
-      throw new IllegalArgumentException(
-          "cannot join a " + delta.getClass().getSimpleName() + " into a " + state.getClass());
-    }
-    return (Crdt<?>) ((Crdt) state).join(delta);
   }
 }

@@ -28,4 +28,21 @@ public sealed interface Crdt<T extends Crdt<T>> permits GCounter, PnCounter, Lww
    * delta need not be stored or shipped.
    */
   boolean isEmpty();
+
+  /**
+   * Joins two states whose type is only known at run time (read from storage or the wire).
+   *
+   * @throws IllegalArgumentException if they are not of the same type
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Crdt<?> join(Crdt<?> a, Crdt<?> b) {
+    if (a.getClass() != b.getClass()) {
+      throw new IllegalArgumentException(
+          "cannot join a "
+              + b.getClass().getSimpleName()
+              + " into a "
+              + a.getClass().getSimpleName());
+    }
+    return (Crdt<?>) ((Crdt) a).join(b);
+  }
 }

@@ -15,7 +15,6 @@ import java.util.Set;
 final class CounterRoutes {
   static final String PREFIX = "/v1/counters/";
   private static final Set<String> PARAMETERS = Set.of("consistency");
-  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
 
   private final Coordinator coordinator;
   private final JsonBodies bodies;
@@ -34,22 +33,13 @@ final class CounterRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
-    if (params.explain()) {
-      Explanations.respond(ctx, coordinator, key);
-      return;
-    }
-    coordinator
-        .read(key, params.consistency())
-        .onSuccess(
-            read -> {
-              if (read.value().isEmpty()) {
-                Responses.notFound(ctx, read, "counter '" + key.key() + "' was never written");
-              } else {
-                respond(ctx, key, read, (PnCounter) read.value().get());
-              }
-            })
-        .onFailure(ctx::fail);
+    Responses.read(
+        ctx,
+        coordinator,
+        key,
+        PnCounter.class,
+        "counter",
+        (c, read, counter) -> respond(c, key, read, counter));
   }
 
   private void add(RoutingContext ctx) {

@@ -17,7 +17,6 @@ final class RegisterRoutes {
   static final String PREFIX = "/v1/keys/";
   private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
   private static final Set<String> PARAMETERS = Set.of("consistency");
-  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
 
   private final Coordinator coordinator;
   private final int maxKeyBytes;
@@ -35,27 +34,23 @@ final class RegisterRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
-    if (params.explain()) {
-      Explanations.respond(ctx, coordinator, key);
-      return;
-    }
-    coordinator
-        .read(key, params.consistency())
-        .onSuccess(
-            read -> {
-              LwwRegister register = (LwwRegister) read.value().orElse(LwwRegister.empty());
-              if (register.isEmpty() || register.isTombstone()) {
-                Responses.notFound(ctx, read, "key '" + key.key() + "' does not exist");
-                return;
-              }
-              ctx.response()
-                  .putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read))
-                  .putHeader("Content-Type", register.contentType())
-                  .putHeader("ETag", etag(register.timestamp()))
-                  .end(Buffer.buffer(register.value()));
-            })
-        .onFailure(ctx::fail);
+    Responses.read(
+        ctx,
+        coordinator,
+        key,
+        LwwRegister.class,
+        "key",
+        (c, read, register) -> {
+          if (register.isEmpty() || register.isTombstone()) {
+            Responses.notFound(c, read, "key '" + key.key() + "' does not exist");
+            return;
+          }
+          c.response()
+              .putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read))
+              .putHeader("Content-Type", register.contentType())
+              .putHeader("ETag", etag(register.timestamp()))
+              .end(Buffer.buffer(register.value()));
+        });
   }
 
   private void put(RoutingContext ctx) {

@@ -21,7 +21,6 @@ import java.util.Set;
 final class SetRoutes {
   static final String PREFIX = "/v1/sets/";
   private static final Set<String> PARAMETERS = Set.of("consistency");
-  private static final Set<String> GET_PARAMETERS = Set.of("consistency", "explain");
   private static final Set<String> DELETE_PARAMETERS = Set.of("consistency", "context");
 
   private final Coordinator coordinator;
@@ -42,22 +41,8 @@ final class SetRoutes {
 
   private void get(RoutingContext ctx) {
     DataKey key = key(ctx);
-    RequestParams params = RequestParams.of(ctx.queryParams(), GET_PARAMETERS);
-    if (params.explain()) {
-      Explanations.respond(ctx, coordinator, key);
-      return;
-    }
-    coordinator
-        .read(key, params.consistency())
-        .onSuccess(
-            read -> {
-              if (read.value().isEmpty()) {
-                Responses.notFound(ctx, read, "set '" + key.key() + "' was never written");
-              } else {
-                respond(ctx, key, read, (OrSet) read.value().get());
-              }
-            })
-        .onFailure(ctx::fail);
+    Responses.read(
+        ctx, coordinator, key, OrSet.class, "set", (c, read, set) -> respond(c, key, read, set));
   }
 
   private void update(RoutingContext ctx) {

@@ -14,19 +14,10 @@ final class Crdts {
     Crdt<?> joined = null;
     for (Optional<Crdt<?>> state : states) {
       if (state.isPresent()) {
-        joined = joined == null ? state.get() : join(joined, state.get());
+        joined = joined == null ? state.get() : Crdt.join(joined, state.get());
       }
     }
     return Optional.ofNullable(joined);
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  static Crdt<?> join(Crdt<?> a, Crdt<?> b) {
-    if (a.getClass() != b.getClass()) {
-      throw new IllegalArgumentException(
-          "cannot join " + a.getClass().getSimpleName() + " and " + b.getClass().getSimpleName());
-    }
-    return (Crdt<?>) ((Crdt) a).join(b);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

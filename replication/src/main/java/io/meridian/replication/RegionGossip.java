@@ -135,7 +135,7 @@ final class RegionGossip {
               Map<DataKey, Crdt<?>> joined = new LinkedHashMap<>();
               long bytes = 0;
               for (DeltaBuffer.Entry entry : entries) {
-                joined.merge(entry.delta().key(), entry.delta().delta(), Crdts::join);
+                joined.merge(entry.delta().key(), entry.delta().delta(), Crdt::join);
                 bytes += entry.bytes();
               }
               List<PeerMessage.KeyedDelta> deltas = new ArrayList<>(joined.size());
