@@ -68,10 +68,11 @@ public final class LocalReplica {
   }
 
   /**
-   * Builds the Merkle trees from what is stored, once at start-up, before any write; afterwards
-   * they are maintained incrementally as writes commit.
+   * Builds the Merkle trees from what is stored, at start-up before any write; afterwards they are
+   * maintained incrementally as writes commit.
    */
   public CompletableFuture<Long> loadMerkle() {
+    merkle.clear();
     return loadMerkleFrom(new byte[] {0}, 0);
   }
 

@@ -43,6 +43,17 @@ public final class MerkleIndex {
     }
   }
 
+  /** Forgets every hash, before the trees are rebuilt from storage. */
+  public void clear() {
+    for (AtomicLongArray[] levels : trees.values()) {
+      for (AtomicLongArray level : levels) {
+        for (int i = 0; i < level.length(); i++) {
+          level.set(i, 0);
+        }
+      }
+    }
+  }
+
   /** The hash a key with this stored payload contributes; 0 for an absent key. */
   public static long keyHash(byte[] storedPayload) {
     return MurmurHash3.hash128x64(storedPayload)[0];
