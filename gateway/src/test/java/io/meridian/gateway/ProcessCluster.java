@@ -17,13 +17,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -53,16 +54,28 @@ final class ProcessCluster implements AutoCloseable {
 
   private final Path home;
   private final List<Node> nodes;
+  private final List<String> overrides;
+
+  /** The current process of each node; null while it is killed. */
+  private final AtomicReferenceArray<Process> processes;
+
+  /** Nodes that are SIGSTOPped. */
+  private final Set<Integer> stopped = ConcurrentHashMap.newKeySet();
+
+  /** Every process ever started, for {@link #close}. */
   private final List<Process> started = new CopyOnWriteArrayList<>();
+
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  private ProcessCluster(Path home, List<Node> nodes) {
+  private ProcessCluster(Path home, List<Node> nodes, List<String> overrides) {
     this.home = home;
-    this.nodes = nodes;
+    this.nodes = List.copyOf(nodes);
+    this.overrides = overrides;
+    this.processes = new AtomicReferenceArray<>(nodes.size());
   }
 
   /**
@@ -74,7 +87,7 @@ final class ProcessCluster implements AutoCloseable {
    * @param overrides {@code key=value} settings passed to every node with {@code --set}
    */
   static ProcessCluster start(Path dir, int size, String... overrides) throws IOException {
-    List<Integer> ports = freePorts(4 * size);
+    List<Integer> ports = FreePorts.take(4 * size);
     List<String> seeds =
         IntStream.range(0, size).mapToObj(i -> "127.0.0.1:" + ports.get(4 * i + 1)).toList();
     List<Node> nodes = new ArrayList<>();
@@ -89,12 +102,11 @@ final class ProcessCluster implements AutoCloseable {
               ports.get(4 * i + 3),
               dir.resolve(id + ".yaml"),
               dir.resolve("data").resolve(id),
-              dir.resolve(id + ".log"),
-              List.of(overrides));
-      Files.writeString(node.config, node.yaml(seeds), UTF_8);
+              dir.resolve(id + ".log"));
+      Files.writeString(node.config(), node.yaml(seeds), UTF_8);
       nodes.add(node);
     }
-    ProcessCluster cluster = new ProcessCluster(home(), nodes);
+    ProcessCluster cluster = new ProcessCluster(home(), nodes, List.of(overrides));
     try {
       for (int i = 0; i < size; i++) {
         cluster.launch(i);
@@ -102,7 +114,7 @@ final class ProcessCluster implements AutoCloseable {
       cluster.awaitHealthy();
       cluster.awaitAllUp();
       return cluster;
-    } catch (RuntimeException | Error e) {
+    } catch (IOException | RuntimeException | Error e) {
       e.addSuppressed(cluster.logsAsFailure());
       cluster.close();
       throw e;
@@ -114,16 +126,16 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   String id(int i) {
-    return nodes.get(i).id;
+    return nodes.get(i).id();
   }
 
   URI uri(int i, String pathAndQuery) {
-    return URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + pathAndQuery);
+    return URI.create("http://127.0.0.1:" + nodes.get(i).httpPort() + pathAndQuery);
   }
 
   /** Whether node {@code i} was started and has not been killed since. */
   boolean isRunning(int i) {
-    return nodes.get(i).process != null;
+    return processes.get(i) != null;
   }
 
   Reply get(int i, String pathAndQuery) {
@@ -169,26 +181,40 @@ final class ProcessCluster implements AutoCloseable {
     return status(i).getJsonObject("hints").getJsonObject("pendingByTarget").getLong(target, 0L);
   }
 
+  /** Each node's {@code hints} object of {@code /v1/cluster/status}, for a test's report. */
+  String hintsReport() {
+    StringBuilder report = new StringBuilder();
+    for (int i = 0; i < size(); i++) {
+      report.append(id(i)).append(' ');
+      try {
+        report.append(status(i).getJsonObject("hints").encode());
+      } catch (RuntimeException e) {
+        report.append("(no answer: ").append(e).append(')');
+      }
+      report.append("; ");
+    }
+    return report.toString();
+  }
+
   /** SIGKILL ({@code kill -9}) node {@code i} and wait until the process is gone. */
   void kill9(int i) {
-    Node node = nodes.get(i);
     Process process = running(i);
     signal(process, "KILL");
-    awaitExit(process, node);
-    node.process = null;
-    node.stopped = false;
+    awaitExit(process, id(i));
+    processes.set(i, null);
+    stopped.remove(i);
   }
 
   /** SIGSTOP node {@code i}: the process freezes; its sockets stay open. */
   void sigstop(int i) {
     signal(running(i), "STOP");
-    nodes.get(i).stopped = true;
+    stopped.add(i);
   }
 
   /** SIGCONT node {@code i} after {@link #sigstop}. */
   void sigcont(int i) {
     signal(running(i), "CONT");
-    nodes.get(i).stopped = false;
+    stopped.remove(i);
   }
 
   /**
@@ -208,13 +234,13 @@ final class ProcessCluster implements AutoCloseable {
         .atMost(FORMATION)
         .pollInterval(Duration.ofMillis(250))
         .failFast("a node process exited", this::anyRunningNodeExited)
-        .until(() -> IntStream.range(0, size()).filter(this::isRunning).allMatch(i -> healthy(i)));
+        .until(() -> IntStream.range(0, size()).filter(this::isRunning).allMatch(this::healthy));
   }
 
   /** Waits until every node's {@code /v1/cluster/status} lists every member as {@code up}. */
   void awaitAllUp() {
     Map<String, String> everyoneUp = new LinkedHashMap<>();
-    nodes.forEach(node -> everyoneUp.put(node.id, "up"));
+    nodes.forEach(node -> everyoneUp.put(node.id(), "up"));
     await("every node sees every member up")
         .atMost(FORMATION)
         .pollInterval(POLL)
@@ -255,7 +281,7 @@ final class ProcessCluster implements AutoCloseable {
   Map<String, String> viewsOf(int subject) {
     Map<String, String> views = new LinkedHashMap<>();
     for (int observer = 0; observer < size(); observer++) {
-      if (observer != subject && isRunning(observer) && !nodes.get(observer).stopped) {
+      if (observer != subject && isRunning(observer) && !stopped.contains(observer)) {
         try {
           views.put(id(observer), memberStatuses(observer).get(id(subject)));
         } catch (RuntimeException e) {
@@ -284,10 +310,15 @@ final class ProcessCluster implements AutoCloseable {
   String logTails() {
     StringBuilder tails = new StringBuilder();
     for (Node node : nodes) {
-      tails.append("\n===== ").append(node.id).append(" (").append(node.log).append(") =====\n");
+      tails
+          .append("\n===== ")
+          .append(node.id())
+          .append(" (")
+          .append(node.log())
+          .append(") =====\n");
       try {
         List<String> lines =
-            Files.exists(node.log) ? Files.readAllLines(node.log, UTF_8) : List.of();
+            Files.exists(node.log()) ? Files.readAllLines(node.log(), UTF_8) : List.of();
         lines
             .subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())
             .forEach(line -> tails.append(line).append('\n'));
@@ -304,12 +335,13 @@ final class ProcessCluster implements AutoCloseable {
    */
   @Override
   public void close() {
-    for (Node node : nodes) {
-      if (node.stopped && node.process != null && node.process.isAlive()) {
-        signal(node.process, "CONT");
-        node.stopped = false;
+    for (int i : stopped) {
+      Process process = processes.get(i);
+      if (process != null && process.isAlive()) {
+        signal(process, "CONT");
       }
     }
+    stopped.clear();
     started.stream().filter(Process::isAlive).forEach(Process::destroy);
     Instant deadline = Instant.now().plus(EXIT_GRACE);
     for (Process process : started) {
@@ -324,43 +356,44 @@ final class ProcessCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    nodes.forEach(node -> node.process = null);
+    for (int i = 0; i < size(); i++) {
+      processes.set(i, null);
+    }
   }
 
   private void launch(int i) throws IOException {
     Node node = nodes.get(i);
-    Files.createDirectories(node.dataDir);
+    Files.createDirectories(node.dataDir());
     List<String> command =
         new ArrayList<>(
             List.of(
                 home.resolve("bin/meridian").toString(),
                 "start",
                 "--config",
-                node.config.toString()));
-    for (String override : node.overrides) {
+                node.config().toString()));
+    for (String override : overrides) {
       command.add("--set");
       command.add(override);
     }
     Files.writeString(
-        node.log,
-        "===== " + node.id + " started at " + Instant.now() + ": " + command + "\n",
+        node.log(),
+        "===== " + node.id() + " started at " + Instant.now() + ": " + command + "\n",
         UTF_8,
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     ProcessBuilder builder =
         new ProcessBuilder(command)
-            .directory(node.dataDir.getParent().toFile())
+            .directory(node.dataDir().getParent().toFile())
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log.toFile()));
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()));
     builder.environment().put("MERIDIAN_OPTS", MERIDIAN_OPTS);
     Process process = builder.start();
     started.add(process);
-    node.process = process;
-    node.stopped = false;
+    processes.set(i, process);
   }
 
   private Process running(int i) {
-    Process process = nodes.get(i).process;
+    Process process = processes.get(i);
     if (process == null) {
       throw new IllegalStateException(id(i) + " is not running");
     }
@@ -368,7 +401,9 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   private boolean anyRunningNodeExited() {
-    return nodes.stream().anyMatch(node -> node.process != null && !node.process.isAlive());
+    return IntStream.range(0, size())
+        .mapToObj(processes::get)
+        .anyMatch(process -> process != null && !process.isAlive());
   }
 
   private boolean healthy(int i) {
@@ -396,10 +431,10 @@ final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  private static void awaitExit(Process process, Node node) {
+  private static void awaitExit(Process process, String id) {
     try {
       if (!process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException(node.id + " (pid " + process.pid() + ") did not exit");
+        throw new IllegalStateException(id + " (pid " + process.pid() + ") did not exit");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -433,19 +468,6 @@ final class ProcessCluster implements AutoCloseable {
     return logs;
   }
 
-  /** Distinct ports on 127.0.0.1 that nothing listens on at the time of the call. */
-  private static List<Integer> freePorts(int count) {
-    Set<Integer> ports = new HashSet<>();
-    List<Integer> ordered = new ArrayList<>();
-    while (ordered.size() < count) {
-      int port = TestNode.freePort();
-      if (ports.add(port)) {
-        ordered.add(port);
-      }
-    }
-    return ordered;
-  }
-
   private static Path home() {
     String configured = System.getProperty("meridian.home");
     Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
@@ -457,41 +479,16 @@ final class ProcessCluster implements AutoCloseable {
     throw new IllegalStateException("no bin/meridian above " + start);
   }
 
-  /** One node: its ports, files and current process (null while killed). */
-  private static final class Node {
-    final String id;
-    final int httpPort;
-    final int clusterPort;
-    final int busPort;
-    final int raftPort;
-    final Path config;
-    final Path dataDir;
-    final Path log;
-    final List<String> overrides;
-    volatile Process process;
-    volatile boolean stopped;
-
-    Node(
-        String id,
-        int httpPort,
-        int clusterPort,
-        int busPort,
-        int raftPort,
-        Path config,
-        Path dataDir,
-        Path log,
-        List<String> overrides) {
-      this.id = id;
-      this.httpPort = httpPort;
-      this.clusterPort = clusterPort;
-      this.busPort = busPort;
-      this.raftPort = raftPort;
-      this.config = config;
-      this.dataDir = dataDir;
-      this.log = log;
-      this.overrides = overrides;
-    }
-
+  /** One node's ports and files. */
+  private record Node(
+      String id,
+      int httpPort,
+      int clusterPort,
+      int busPort,
+      int raftPort,
+      Path config,
+      Path dataDir,
+      Path log) {
     String yaml(List<String> seeds) {
       List<String> quoted = seeds.stream().map(seed -> "\"" + seed + "\"").toList();
       return String.join(

@@ -99,6 +99,23 @@ public final class Membership {
     }
   }
 
+  /**
+   * A member known from a previous run (persisted) but not joined now: it goes on the ring, so keys
+   * keep their places and writes for it are hinted, until the cooldown takes it off.
+   */
+  public void memberRemembered(Member member) {
+    if (members.containsKey(member.id())) {
+      return;
+    }
+    members.put(member.id(), member);
+    ring = ring.with(new Ring.Node(member.id(), member.region()));
+  }
+
+  /** This node was paused (its ticks stopped): no peer is to blame for the silence. */
+  public void forgiveLocalPause(long nowMillis) {
+    detectors.values().forEach(detector -> detector.forgivePauseUntil(nowMillis));
+  }
+
   /** A heartbeat (or any proof of life) arrived from {@code id} at {@code nowMillis}. */
   public void heartbeatFrom(String id, long nowMillis) {
     PhiAccrualDetector detector = detectors.get(id);

@@ -126,6 +126,17 @@ public final class PhiAccrualDetector {
   }
 
   /** The time of the last heartbeat, or -1 if none has arrived. */
+  /**
+   * Restarts the wait for the next heartbeat at {@code nowMillis} without recording an interval:
+   * after this node itself was paused (a stop signal, a long GC), the silence was ours, not the
+   * peer's, and must neither raise suspicion nor skew the interval statistics.
+   */
+  public void forgivePauseUntil(long nowMillis) {
+    if (lastHeartbeatMillis >= 0 && nowMillis > lastHeartbeatMillis) {
+      lastHeartbeatMillis = nowMillis;
+    }
+  }
+
   public long lastHeartbeatMillis() {
     return lastHeartbeatMillis;
   }

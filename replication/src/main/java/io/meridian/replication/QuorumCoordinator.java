@@ -370,10 +370,12 @@ final class QuorumCoordinator {
       PendingWrite pending = it.next();
       if (now >= pending.deadline) {
         it.remove();
+        // A 504 promises the write is kept and propagates: answer once the hints are durable.
+        List<Future<Void>> stored = new ArrayList<>();
         for (String peer : pending.awaiting) {
-          hints.store(peer, pending.key, pending.delta);
+          stored.add(hints.store(peer, pending.key, pending.delta));
         }
-        pending.timeOut();
+        Future.join(stored).onComplete(done -> pending.timeOut());
       }
     }
     for (Iterator<PendingRead> it = reads.values().iterator(); it.hasNext(); ) {

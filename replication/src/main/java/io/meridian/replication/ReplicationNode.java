@@ -1,14 +1,19 @@
 package io.meridian.replication;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.meridian.core.DataKey;
 import io.meridian.core.LocalReplica;
 import io.meridian.core.Operation;
 import io.meridian.core.Store;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.crdt.Crdt;
 import io.meridian.crdt.Mutation;
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +31,8 @@ import java.util.function.LongSupplier;
  * a simulated network and clock.
  */
 public final class ReplicationNode {
+  private static final String MEMBER_PREFIX = "member.";
+
   private final NodeRuntime runtime;
   private final Membership membership;
   private final LocalReplica replica;
@@ -37,6 +44,8 @@ public final class ReplicationNode {
   private final MeridianConfig config;
   private long lastHeartbeatMillis = Long.MIN_VALUE / 2;
   private long rebalanceAtMillis = Long.MAX_VALUE;
+  private long lastTickMillis;
+  private final Store store;
 
   public ReplicationNode(
       Member self,
@@ -47,6 +56,7 @@ public final class ReplicationNode {
       LongSupplier clockMillis,
       Executor protocolContext) {
     this.config = config;
+    this.store = store;
     this.runtime = new NodeRuntime(self.id(), transport, clockMillis, protocolContext);
     this.membership = new Membership(self, config.ring().vnodes(), config.failureDetector());
     this.replica = replica;
@@ -101,7 +111,8 @@ public final class ReplicationNode {
   public Future<Void> start() {
     return runtime
         .onNode(replica.loadMerkle())
-        .compose(keys -> hints.load())
+        .compose(keys -> loadRememberedMembers())
+        .compose(loaded -> hints.load())
         .compose(loaded -> deltaBuffer.load())
         .compose(loaded -> antiEntropy.load());
   }
@@ -143,7 +154,44 @@ public final class ReplicationNode {
   public void memberJoined(Member member) {
     if (membership.memberJoined(member)) {
       scheduleRebalance();
+      rememberMember(member);
     }
+  }
+
+  /**
+   * Members are remembered in the {@code meta} table, so a node restarted while a peer is down
+   * still places keys on that peer (and hints its writes) instead of forgetting it.
+   */
+  private void rememberMember(Member member) {
+    byte[] value = (member.region() + "\n" + member.httpAddress()).getBytes(UTF_8);
+    store.update(
+        Table.META,
+        (MEMBER_PREFIX + member.id()).getBytes(UTF_8),
+        current ->
+            current.isPresent() && Arrays.equals(current.get(), value)
+                ? StoreUpdate.Outcome.unchanged(0)
+                : StoreUpdate.Outcome.write(value, 0));
+  }
+
+  private Future<Void> loadRememberedMembers() {
+    return runtime
+        .onNode(
+            store.scan(
+                Table.META,
+                MEMBER_PREFIX.getBytes(UTF_8),
+                (MEMBER_PREFIX + '\uffff').getBytes(UTF_8),
+                100_000))
+        .map(
+            entries -> {
+              for (Store.Entry entry : entries) {
+                String id = new String(entry.key(), UTF_8).substring(MEMBER_PREFIX.length());
+                String[] fields = new String(entry.value(), UTF_8).split("\n", 2);
+                if (!id.equals(runtime.self()) && fields.length == 2) {
+                  membership.memberRemembered(new Member(id, fields[0], fields[1]));
+                }
+              }
+              return null;
+            });
   }
 
   /**
@@ -219,6 +267,10 @@ public final class ReplicationNode {
   /** Advances time: heartbeats when due, request timeouts, hint replay. */
   public void onTick() {
     long now = runtime.now();
+    if (now - lastTickMillis > config.failureDetector().acceptablePauseMs()) {
+      membership.forgiveLocalPause(now);
+    }
+    lastTickMillis = now;
     if (now - lastHeartbeatMillis >= config.failureDetector().heartbeatIntervalMs()) {
       lastHeartbeatMillis = now;
       for (String peer : membership.joinedPeers()) {
