@@ -44,12 +44,13 @@ final class Explanations {
               .put("present", copy.state().isPresent());
       copy.state()
           .ifPresent(
-              state ->
-                  replica
-                      .put(
-                          "hash",
-                          Long.toHexString(MurmurHash3.hash128x64(CrdtCodec.encode(state))[0]))
-                      .put("version", version(state)));
+              state -> {
+                byte[] encoded = CrdtCodec.encode(state);
+                replica
+                    .put("hash", Long.toHexString(MurmurHash3.hash128x64(encoded)[0]))
+                    .put("bytes", encoded.length)
+                    .put("version", version(state));
+              });
       replicas.add(replica);
     }
     return new JsonObject()
