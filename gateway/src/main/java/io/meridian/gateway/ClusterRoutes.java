@@ -6,10 +6,12 @@ import io.meridian.core.NodeIdentity;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.ClusterStatus;
 import io.meridian.replication.ClusterView;
+import io.meridian.replication.strong.StrongKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Set;
 
 /** {@code /v1/cluster/status} and {@code /v1/cluster/ring}: this node's view of the cluster. */
@@ -19,11 +21,18 @@ final class ClusterRoutes {
   private final MeridianConfig config;
   private final NodeIdentity identity;
   private final ClusterView cluster;
+  private final StrongKeys strong;
 
   ClusterRoutes(MeridianConfig config, NodeIdentity identity, ClusterView cluster) {
+    this(config, identity, cluster, StrongKeys.unavailable());
+  }
+
+  ClusterRoutes(
+      MeridianConfig config, NodeIdentity identity, ClusterView cluster, StrongKeys strong) {
     this.config = config;
     this.identity = identity;
     this.cluster = cluster;
+    this.strong = strong;
   }
 
   void mount(Router router) {
@@ -33,7 +42,27 @@ final class ClusterRoutes {
 
   private void status(RoutingContext ctx) {
     RequestParams.of(ctx.queryParams(), Set.of());
-    cluster.status().onSuccess(status -> ctx.json(toJson(status))).onFailure(ctx::fail);
+    cluster
+        .status()
+        .compose(status -> strong.groups().map(groups -> toJson(status).put("raft", raft(groups))))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  /** The strong-key Raft groups as this node sees them. */
+  private static JsonObject raft(List<StrongKeys.GroupStatus> groups) {
+    JsonArray json = new JsonArray();
+    for (StrongKeys.GroupStatus group : groups) {
+      json.add(
+          new JsonObject()
+              .put("id", group.index())
+              .put("raftGroup", group.raftId())
+              .put("leader", group.leader().orElse(null))
+              .put("term", group.term().orElse(null))
+              .put("role", group.role())
+              .put("voters", new JsonArray(group.voters())));
+    }
+    return new JsonObject().put("groups", json);
   }
 
   private JsonObject toJson(ClusterStatus status) {

@@ -87,13 +87,13 @@ public final class MeridianNode {
     }
 
     LocalReplica replica = new LocalReplica(store, identity.replicaId(), clock);
+    // Before joining the membership: a restarted voter takes part in its Raft groups at once.
+    strong = RatisStrongKeys.start(config, store);
     Optional<HazelcastClusterManager> membership = startVertx(registry);
     ReplicationVerticle replication =
         new ReplicationVerticle(config, replica, store, registry, membership);
     await(vertx.deployVerticle(replication), Stage.CLUSTER);
-    strong =
-        RatisStrongKeys.start(
-            config, store, membership.map(HazelcastClusterManager::getHazelcastInstance));
+    membership.ifPresent(joined -> strong.joinCluster(joined.getHazelcastInstance()));
     NodeServices services =
         new NodeServices(
             config,

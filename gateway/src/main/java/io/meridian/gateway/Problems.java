@@ -3,6 +3,7 @@ package io.meridian.gateway;
 import io.meridian.core.OperationRejectedException;
 import io.meridian.core.StoreException;
 import io.meridian.replication.ReplicationException;
+import io.meridian.replication.strong.StrongKeyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -51,7 +52,20 @@ final class Problems {
     if (problem.status() == 503) {
       response.putHeader("Retry-After", "1");
     }
+    if (failure instanceof StrongKeyException strong && strong.currentRevision().isPresent()) {
+      long revision = strong.currentRevision().getAsLong();
+      response.putHeader("ETag", "\"" + revision + "\"");
+      send(response, problem.status(), problem.toJson().put("revision", revision));
+      return;
+    }
     send(response, problem);
+  }
+
+  private static void send(HttpServerResponse response, int status, JsonObject problem) {
+    if (response.headWritten() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(problem.toBuffer());
   }
 
   static void send(HttpServerResponse response, Problem problem) {
@@ -100,6 +114,14 @@ final class Problems {
                 504,
                 replication.getMessage()
                     + "; the write may still be applied: it is kept and propagates");
+      };
+    }
+    if (failure instanceof StrongKeyException strong) {
+      return switch (strong.reason()) {
+        case PRECONDITION_FAILED -> new Problem("precondition-failed", 412, strong.getMessage());
+        case NOT_FOUND -> new Problem("not-found", 404, strong.getMessage());
+        case UNAVAILABLE -> new Problem("unavailable", 503, strong.getMessage());
+        case TIMEOUT -> new Problem("timeout", 504, strong.getMessage());
       };
     }
     if (failure instanceof OperationRejectedException rejected) {

@@ -119,7 +119,8 @@ public record Placement(String id, List<Group> groups) {
     return groups.get(groupIndex(key, groups.size()));
   }
 
-  static int groupIndex(String key, int groupCount) {
+  /** The index of the group of {@code key} among {@code groupCount} groups. */
+  public static int groupIndex(String key, int groupCount) {
     return Math.floorMod(MurmurHash3.hash128x64(key.getBytes(UTF_8))[0], groupCount);
   }
 

@@ -94,6 +94,12 @@ record RaftTuning(
 
     RaftServerConfigKeys.RetryCache.setExpiryTime(properties, millis(retryCacheExpiry));
 
+    // Ratis closes the whole server after a JVM pause (GC, SIGSTOP) over this threshold (60 s by
+    // default) and never restarts it: the node would stay up without strong keys. Raft is safe
+    // after any pause (a paused node's leaders step down after it), so only a restart of
+    // the node should end it.
+    RaftServerConfigKeys.setCloseThreshold(properties, TimeDuration.valueOf(1, TimeUnit.DAYS));
+
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, snapshotsRetained);

@@ -152,13 +152,13 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   /**
    * Starts the node's Raft server on {@code raft.port}, its log under {@code <node.dataDir>/raft}.
-   * A node without cluster membership votes alone in every group; a clustered node uses the
-   * placement it persisted, or agrees on one with the cluster in the background.
+   * A node without cluster seeds votes alone in every group. A clustered node uses the placement it
+   * persisted, if any, at once (its groups are recovered from disk and vote before the node has
+   * joined the membership); otherwise it waits for {@link #joinCluster}.
    *
    * @throws ConfigException when the Raft port cannot be bound or the directory used
    */
-  public static RatisStrongKeys start(
-      MeridianConfig config, Store store, Optional<HazelcastInstance> hazelcast) {
+  public static RatisStrongKeys start(MeridianConfig config, Store store) {
     RaftMember self =
         new RaftMember(
             config.node().id(),
@@ -174,16 +174,34 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             config.raft().groups(),
             store);
     try {
-      if (hazelcast.isEmpty()) {
+      if (!config.cluster().clustered()) {
         keys.activate(Placement.standalone(config.raft().groups(), self));
       } else {
-        keys.joinCluster(hazelcast.get());
+        keys.loadPlacement().ifPresent(keys::activate);
       }
       return keys;
     } catch (RuntimeException e) {
       keys.close();
       throw e;
     }
+  }
+
+  /**
+   * Takes part in the cluster's placement through its Hazelcast membership: publishes this node's
+   * placement, or agrees on one in the background once enough members are there.
+   */
+  public void joinCluster(HazelcastInstance hazelcast) {
+    PlacementAgreement agreement =
+        new PlacementAgreement(hazelcast, groupCount, System::currentTimeMillis);
+    Active current = active;
+    if (current != null) {
+      setup.execute(() -> publish(agreement, current.placement()));
+      return;
+    }
+    log.info(
+        "strong keys: waiting for {} cluster members to place the Raft groups", Placement.VOTERS);
+    setup.scheduleWithFixedDelay(
+        () -> agreeOnce(agreement), 0, AGREE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** Starts with a given placement (tests: several servers in one JVM). */
@@ -227,27 +245,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       keys.close();
       throw new ConfigException(
-          "raft.port", host + ":" + port + " is not available (" + rootMessage(e) + ")");
+          "raft.port", host + ":" + port + " is not available (" + describe(e) + ")");
     }
     return keys;
   }
 
   // ---- placement ---------------------------------------------------------------------------
-
-  private void joinCluster(HazelcastInstance hazelcast) {
-    PlacementAgreement agreement =
-        new PlacementAgreement(hazelcast, groupCount, System::currentTimeMillis);
-    Optional<Placement> persisted = loadPlacement();
-    if (persisted.isPresent()) {
-      activate(persisted.get());
-      setup.execute(() -> publish(agreement, persisted.get()));
-      return;
-    }
-    log.info(
-        "strong keys: waiting for {} cluster members to place the Raft groups", Placement.VOTERS);
-    setup.scheduleWithFixedDelay(
-        () -> agreeOnce(agreement), 0, AGREE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
-  }
 
   private void publish(PlacementAgreement agreement, Placement placement) {
     try {
@@ -311,7 +314,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         add.join();
       } catch (CompletionException e) {
         if (!(e.getCause() instanceof AlreadyExistsException)) {
-          throw new IllegalStateException("cannot add a Raft group: " + rootMessage(e), e);
+          throw new IllegalStateException("cannot add a Raft group: " + describe(e), e);
         }
       }
     }
@@ -484,17 +487,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
           CompletableFuture.failedFuture(
               StrongKeyException.unavailable("too many strong-key requests in flight"));
     }
-    CompletableFuture<T> unwrapped =
-        result.handle(
-            (value, failure) -> {
-              if (failure != null) {
-                Throwable cause = unwrap(failure);
-                throw cause instanceof RuntimeException runtime
-                    ? runtime
-                    : new CompletionException(cause);
-              }
-              return value;
-            });
+    CompletableFuture<T> unwrapped = new CompletableFuture<>();
+    result.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            unwrapped.completeExceptionally(unwrap(failure));
+          } else {
+            unwrapped.complete(value);
+          }
+        });
     return context != null
         ? Future.fromCompletionStage(unwrapped, context)
         : Future.fromCompletionStage(unwrapped);
@@ -619,10 +620,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     return root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
-  }
-
-  private static String rootMessage(Throwable e) {
-    return describe(e);
   }
 
   private static String firstLine(String message) {

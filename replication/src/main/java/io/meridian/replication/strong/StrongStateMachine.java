@@ -258,6 +258,10 @@ final class StrongStateMachine extends BaseStateMachine {
     StrongSnapshot.Written written = StrongSnapshot.write(file.toPath(), group, store, meta);
     FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
+    // The snapshot's index may be a leader's no-op after the last write; recording it keeps the
+    // next start from reloading a snapshot that LMDB already holds.
+    StoreFutures.join(
+        submit(metaKey, current -> StoreUpdate.Outcome.write(StrongRecord.encode(meta), null)));
     for (byte[] key : written.tombstones()) {
       submit(key, current -> forgetTombstone(current, last.getIndex()));
     }

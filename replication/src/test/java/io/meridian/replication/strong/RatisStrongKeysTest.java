@@ -1,0 +1,253 @@
+package io.meridian.replication.strong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.LmdbStore;
+import io.meridian.core.config.ConfigLoader;
+import io.meridian.core.config.MeridianConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three Raft servers in one JVM on loopback ports, each with its own LMDB store, serving strong
+ * keys through {@link RatisStrongKeys}: writes, compare-and-set and linearizable reads from any
+ * node, a leader that goes away, and a follower that comes back after the log was purged and
+ * catches up from an installed snapshot.
+ */
+class RatisStrongKeysTest {
+  private static final int GROUPS = 2;
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  private final List<RaftMember> members = new ArrayList<>();
+  private final RatisStrongKeys[] nodes = new RatisStrongKeys[3];
+  private final LmdbStore[] stores = new LmdbStore[3];
+  private Placement placement;
+  private RaftTuning tuning;
+
+  @BeforeEach
+  void startThreeNodes() {
+    for (int i = 0; i < 3; i++) {
+      members.add(new RaftMember("n" + (i + 1), "r" + (i + 1), "127.0.0.1:" + freePort()));
+    }
+    placement = Placement.compute("test", GROUPS, members);
+    MeridianConfig config =
+        new ConfigLoader().load(Optional.empty(), List.of("raft.electionTimeoutMs=500"));
+    tuning = RaftTuning.from(config).withSnapshotThreshold(64);
+    for (int i = 0; i < 3; i++) {
+      startNode(i);
+    }
+    for (Placement.Group group : placement.groups()) {
+      leaderOf(group.index());
+    }
+  }
+
+  @AfterEach
+  void stopAll() {
+    for (int i = 0; i < 3; i++) {
+      stopNode(i);
+    }
+  }
+
+  @Test
+  void writesAndReads_fromAnyNode_areLinearizable() throws Exception {
+    long first = get(nodes[0].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    Optional<StrongKeys.Value> read = get(nodes[1].get("k", false));
+    assertThat(read).isPresent();
+    assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v1");
+    assertThat(read.get().revision()).isEqualTo(first);
+    assertThat(read.get().contentType()).isEqualTo("text/plain");
+
+    long second =
+        get(nodes[2].put("k", bytes("v2"), "text/plain", new Precondition.RevisionIs(first)));
+    assertThat(second).isGreaterThan(first);
+    assertThatThrownBy(
+            () ->
+                get(
+                    nodes[0].put(
+                        "k", bytes("lost"), "text/plain", new Precondition.RevisionIs(first))))
+        .isInstanceOfSatisfying(
+            StrongKeyException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(StrongKeyException.Reason.PRECONDITION_FAILED);
+              assertThat(e.currentRevision()).hasValue(second);
+            });
+    assertThatThrownBy(() -> get(nodes[1].put("k", bytes("x"), "a/b", new Precondition.Absent())))
+        .isInstanceOf(StrongKeyException.class);
+    assertThat(get(nodes[0].get("absent", false))).isEmpty();
+    assertThat(get(nodes[1].delete("k", new Precondition.None()))).isGreaterThan(second);
+    assertThat(get(nodes[2].get("k", false))).isEmpty();
+    assertThatThrownBy(() -> get(nodes[2].delete("k", new Precondition.None())))
+        .isInstanceOfSatisfying(
+            StrongKeyException.class,
+            e -> assertThat(e.reason()).isEqualTo(StrongKeyException.Reason.NOT_FOUND));
+  }
+
+  @Test
+  void leaderGoesAway_writesResumeOnTheOthers() throws Exception {
+    long before = get(nodes[0].put("k", bytes("before"), "text/plain", Precondition.none()));
+    int leader = leaderOf("k");
+    stopNode(leader);
+    int other = (leader + 1) % 3;
+    long started = System.nanoTime();
+    long after =
+        get(
+            nodes[other].put(
+                "k", bytes("after"), "text/plain", new Precondition.RevisionIs(before)));
+    System.out.printf(
+        "write resumed %d ms after the leader stopped%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    assertThat(after).isGreaterThan(before);
+    assertThat(new String(get(nodes[(leader + 2) % 3].get("k", false)).get().bytes(), UTF_8))
+        .isEqualTo("after");
+
+    startNode(leader);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(get(nodes[leader].get("k", true)).map(v -> v.revision()))
+                    .hasValue(after));
+  }
+
+  @Test
+  void laggingFollower_catchesUpFromAnInstalledSnapshot() throws Exception {
+    get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
+    int follower = (leaderOf("k") + 1) % 3;
+    stopNode(follower);
+    int live = (follower + 1) % 3;
+    long last = 0;
+    for (int i = 1; i <= 300; i++) {
+      last =
+          get(nodes[live].put("k", bytes(Integer.toString(i)), "text/plain", Precondition.none()));
+    }
+    try (Stream<Path> files = Files.walk(dir.resolve("raft-" + live))) {
+      assertThat(files.filter(p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+")))
+          .as("snapshots taken (at most %d kept per group)", RaftTuning.SNAPSHOTS_RETAINED)
+          .isNotEmpty()
+          .hasSizeLessThanOrEqualTo(RaftTuning.SNAPSHOTS_RETAINED * GROUPS);
+    }
+
+    startNode(follower);
+    long expected = last;
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Optional<StrongKeys.Value> value = get(nodes[follower].get("k", true));
+              assertThat(value.map(StrongKeys.Value::revision)).hasValue(expected);
+              assertThat(new String(value.get().bytes(), UTF_8)).isEqualTo("300");
+            });
+  }
+
+  @Test
+  void groupStatus_namesLeaderAndVoters() {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<StrongKeys.GroupStatus> groups = get(nodes[0].groups());
+              assertThat(groups).hasSize(GROUPS);
+              for (StrongKeys.GroupStatus group : groups) {
+                assertThat(group.voters()).containsExactlyInAnyOrder("n1", "n2", "n3");
+                assertThat(group.leader()).isPresent();
+                assertThat(group.term()).isPresent();
+                assertThat(group.role()).isIn("leader", "follower");
+              }
+            });
+  }
+
+  // ---- fixtures ----------------------------------------------------------------------------
+
+  private void startNode(int i) {
+    stores[i] =
+        LmdbStore.open(
+            dir.resolve("data-" + i),
+            new ConfigLoader().defaults().storage(),
+            HybridLogicalClock.system(),
+            new SimpleMeterRegistry());
+    nodes[i] =
+        RatisStrongKeys.startWith(
+            members.get(i), dir.resolve("raft-" + i), tuning, placement, stores[i]);
+  }
+
+  private void stopNode(int i) {
+    if (nodes[i] != null) {
+      nodes[i].close();
+      nodes[i] = null;
+    }
+    if (stores[i] != null) {
+      stores[i].close();
+      stores[i] = null;
+    }
+  }
+
+  /** The index of the node that leads the group of {@code key}, once there is one. */
+  private int leaderOf(String key) {
+    return leaderOf(placement.groupOf(key).index());
+  }
+
+  private int leaderOf(int group) {
+    String[] leader = new String[1];
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              for (RatisStrongKeys node : nodes) {
+                if (node != null) {
+                  StrongKeys.GroupStatus status = node.groupStatus().get(group);
+                  if (status.role().equals("leader")) {
+                    leader[0] = status.leader().orElseThrow();
+                    return true;
+                  }
+                }
+              }
+              return false;
+            });
+    return Integer.parseInt(leader[0].substring(1)) - 1;
+  }
+
+  private static <T> T get(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

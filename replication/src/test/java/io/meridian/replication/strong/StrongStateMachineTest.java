@@ -1,0 +1,322 @@
+package io.meridian.replication.strong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meridian.core.HybridLogicalClock;
+import io.meridian.core.LmdbStore;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
+import io.meridian.core.config.ConfigLoader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The state machine of one group on a real LMDB store, driven by hand-made log entries: revisions,
+ * preconditions, deletes, idempotent re-application after a restart, and snapshots written from
+ * LMDB and loaded into another store.
+ */
+class StrongStateMachineTest {
+  private static final UUID GROUP = UUID.randomUUID();
+
+  @TempDir Path dir;
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private long nonce;
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  @Test
+  void writes_getConsecutiveRevisionsAcrossKeys() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    assertThat(apply(machine, 1, put("x", "1"))).isEqualTo(new StrongReply.Written(1));
+    assertThat(apply(machine, 2, put("y", "2"))).isEqualTo(new StrongReply.Written(2));
+    // Log indices are not dense (index 3 is, say, a leader's no-op): revisions still are.
+    assertThat(apply(machine, 4, put("x", "3"))).isEqualTo(new StrongReply.Written(3));
+    assertThat(shown(read(machine, "x"))).isEqualTo("3@3");
+    assertThat(shown(read(machine, "y"))).isEqualTo("2@2");
+    assertThat(read(machine, "z")).isInstanceOf(StrongReply.NotFound.class);
+  }
+
+  @Test
+  void compareAndSet_appliesOnlyAtTheExpectedRevision() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    apply(machine, 1, put("k", "v1"));
+    assertThat(apply(machine, 2, cas("k", 1, "v2"))).isEqualTo(new StrongReply.Written(2));
+    assertThat(apply(machine, 3, cas("k", 1, "lost")))
+        .isEqualTo(new StrongReply.PreconditionFailed(2));
+    assertThat(apply(machine, 4, cas("absent", 1, "x")))
+        .isEqualTo(new StrongReply.PreconditionFailed(0));
+    assertThat(shown(read(machine, "k"))).isEqualTo("v2@2");
+  }
+
+  @Test
+  void createOnly_failsWhenTheKeyExists() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    assertThat(apply(machine, 1, create("k", "first"))).isEqualTo(new StrongReply.Written(1));
+    assertThat(apply(machine, 2, create("k", "second")))
+        .isEqualTo(new StrongReply.PreconditionFailed(1));
+    assertThat(shown(read(machine, "k"))).isEqualTo("first@1");
+  }
+
+  @Test
+  void delete_removesTheKeyAndTakesARevision() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    apply(machine, 1, put("k", "v"));
+    assertThat(apply(machine, 2, delete("k", new Precondition.RevisionIs(7))))
+        .isEqualTo(new StrongReply.PreconditionFailed(1));
+    assertThat(apply(machine, 3, delete("k", new Precondition.None())))
+        .isEqualTo(new StrongReply.Written(2));
+    assertThat(read(machine, "k")).isInstanceOf(StrongReply.NotFound.class);
+    assertThat(apply(machine, 4, delete("k", new Precondition.None())))
+        .isInstanceOf(StrongReply.NotFound.class);
+    assertThat(apply(machine, 5, create("k", "again"))).isEqualTo(new StrongReply.Written(3));
+  }
+
+  @Test
+  void reapplyingTheLog_afterARestart_changesNothingAndKeepsRevisions() throws Exception {
+    LmdbStore store = store("a");
+    StrongStateMachine first = machine(store, "a");
+    List<StrongCommand> log =
+        List.of(
+            put("a", "1"),
+            put("b", "2"),
+            cas("a", 1, "3"),
+            delete("b", new Precondition.None()),
+            cas("a", 1, "lost"),
+            put("b", "4"));
+    List<StrongReply> original = new ArrayList<>();
+    for (int i = 0; i < log.size(); i++) {
+      original.add(apply(first, i + 1, log.get(i)));
+    }
+    // A crash that lost the group's meta record but kept the keys (they commit first).
+    StoreFutures.join(
+        store.update(
+            Table.STRONG,
+            StrongRecord.metaKey(GROUP),
+            current -> StoreUpdate.Outcome.delete(null)));
+
+    StrongStateMachine second = machine(store, "a-restarted");
+    for (int i = 0; i < log.size(); i++) {
+      StrongReply again = apply(second, i + 1, log.get(i));
+      if (original.get(i) instanceof StrongReply.Written written) {
+        assertThat(again).isIn(written, new StrongReply.Superseded());
+      } else {
+        assertThat(again).isEqualTo(original.get(i));
+      }
+    }
+    assertThat(shown(read(second, "a"))).isEqualTo("3@3");
+    assertThat(shown(read(second, "b"))).isEqualTo("4@5");
+    assertThat(apply(second, 7, put("c", "5"))).isEqualTo(new StrongReply.Written(6));
+  }
+
+  @Test
+  void snapshot_roundTripsIntoAnotherStore() throws Exception {
+    StrongStateMachine leader = machine(store("a"), "a");
+    apply(leader, 1, put("kept", "1"));
+    apply(leader, 2, put("deleted", "2"));
+    apply(leader, 3, delete("deleted", new Precondition.None()));
+    apply(leader, 4, put("long-" + "x".repeat(600), "long"));
+    apply(leader, 5, put("kept", "5"));
+    long index = leader.takeSnapshot();
+    assertThat(index).isEqualTo(5);
+    File snapshot =
+        leader.getStateMachineStorage().getLatestSnapshot().getFile().getPath().toFile();
+
+    // A follower far behind, with a key the snapshot no longer has, installs it.
+    LmdbStore followerStore = store("b");
+    StrongStateMachine follower = machine(followerStore, "b");
+    apply(follower, 1, put("kept", "1"));
+    apply(follower, 2, put("deleted", "2"));
+    Path followerDir = follower.getStateMachineStorage().getSnapshotFile(1, 5).toPath().getParent();
+    Files.copy(snapshot.toPath(), followerDir.resolve(snapshot.getName()));
+    Files.copy(
+        snapshot.toPath().resolveSibling(snapshot.getName() + ".md5"),
+        followerDir.resolve(snapshot.getName() + ".md5"));
+    follower.pause();
+    follower.reinitialize();
+
+    assertThat(follower.getLastAppliedTermIndex().getIndex()).isEqualTo(5);
+    assertThat(shown(read(follower, "kept"))).isEqualTo("5@5");
+    assertThat(read(follower, "deleted")).isInstanceOf(StrongReply.NotFound.class);
+    assertThat(shown(read(follower, "long-" + "x".repeat(600)))).isEqualTo("long@4");
+    // Both continue with the same revisions.
+    assertThat(apply(follower, 6, put("next", "6"))).isEqualTo(new StrongReply.Written(6));
+    assertThat(apply(leader, 6, put("next", "6"))).isEqualTo(new StrongReply.Written(6));
+  }
+
+  @Test
+  void interruptedSnapshotLoad_isRedoneAtTheNextStart() throws Exception {
+    StrongStateMachine leader = machine(store("a"), "a");
+    apply(leader, 1, put("k", "v"));
+    leader.takeSnapshot();
+    File snapshot =
+        leader.getStateMachineStorage().getLatestSnapshot().getFile().getPath().toFile();
+
+    LmdbStore store = store("b");
+    Path raftDir = dir.resolve("raft-b");
+    StrongStateMachine follower = machine(store, raftDir);
+    open.remove(open.size() - 1).close(); // releases the directory lock, as a crash would
+    Path smDir = follower.getStateMachineStorage().getSnapshotFile(1, 1).toPath().getParent();
+    Files.copy(snapshot.toPath(), smDir.resolve(snapshot.getName()));
+    // The load was interrupted: only the loading mark made it to disk.
+    StoreFutures.join(
+        store.update(
+            Table.STRONG,
+            StrongRecord.metaKey(GROUP),
+            current ->
+                StoreUpdate.Outcome.write(
+                    StrongRecord.encode(new StrongRecord.Meta(0, 0, StrongRecord.Meta.LOADING)),
+                    null)));
+
+    StrongStateMachine restarted = machine(store, raftDir);
+    assertThat(shown(read(restarted, "k"))).isEqualTo("v@1");
+  }
+
+  // ---- fixtures ----------------------------------------------------------------------------
+
+  private LmdbStore store(String name) {
+    LmdbStore store =
+        LmdbStore.open(
+            dir.resolve("data-" + name),
+            new ConfigLoader().defaults().storage(),
+            HybridLogicalClock.system(),
+            new SimpleMeterRegistry());
+    open.add(store);
+    return store;
+  }
+
+  private StrongStateMachine machine(LmdbStore store, String name) throws IOException {
+    return machine(store, dir.resolve("raft-" + name));
+  }
+
+  private StrongStateMachine machine(LmdbStore store, Path raftDir) throws IOException {
+    RaftStorage storage =
+        RaftStorage.newBuilder()
+            .setDirectory(raftDir.toFile())
+            .setOption(
+                Files.exists(raftDir)
+                    ? RaftStorage.StartupOption.RECOVER
+                    : RaftStorage.StartupOption.FORMAT)
+            .setStorageFreeSpaceMin(SizeInBytes.ZERO)
+            .build();
+    storage.initialize();
+    open.add(storage);
+    StrongStateMachine machine =
+        new StrongStateMachine(
+            GROUP,
+            store,
+            () -> {
+              throw new AssertionError("storage failed");
+            });
+    machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
+    return machine;
+  }
+
+  /** Only {@code getId} is ever called, for log messages. */
+  private static RaftServer server() {
+    return (RaftServer)
+        Proxy.newProxyInstance(
+            RaftServer.class.getClassLoader(),
+            new Class<?>[] {RaftServer.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getId")) {
+                return RaftPeerId.valueOf("test");
+              }
+              if (method.getName().equals("toString")) {
+                return "test-server";
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+  }
+
+  private StrongReply apply(StrongStateMachine machine, long index, StrongCommand command) {
+    LogEntryProto entry =
+        LogEntryProto.newBuilder()
+            .setTerm(1)
+            .setIndex(index)
+            .setStateMachineLogEntry(
+                StateMachineLogEntryProto.newBuilder()
+                    .setLogData(ByteString.copyFrom(StrongCommand.encode(command))))
+            .build();
+    TransactionContext trx =
+        TransactionContext.newBuilder()
+            .setServerRole(RaftPeerRole.FOLLOWER)
+            .setStateMachine(machine)
+            .setLogEntry(entry)
+            .build();
+    Message reply = machine.applyTransaction(trx).join();
+    return StrongReply.decode(reply.getContent().asReadOnlyByteBuffer());
+  }
+
+  private StrongReply read(StrongStateMachine machine, String key) {
+    Message request =
+        Message.valueOf(ByteString.copyFrom(StrongCommand.encode(new StrongCommand.Get(0, key))));
+    Message reply = machine.query(request).join();
+    return StrongReply.decode(reply.getContent().asReadOnlyByteBuffer());
+  }
+
+  private StrongCommand put(String key, String value) {
+    return new StrongCommand.Put(
+        ++nonce,
+        key,
+        new Precondition.None(),
+        "text/plain",
+        value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private StrongCommand cas(String key, long revision, String value) {
+    return new StrongCommand.Put(
+        ++nonce,
+        key,
+        new Precondition.RevisionIs(revision),
+        "text/plain",
+        value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private StrongCommand create(String key, String value) {
+    return new StrongCommand.Put(
+        ++nonce,
+        key,
+        new Precondition.Absent(),
+        "text/plain",
+        value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private StrongCommand delete(String key, Precondition precondition) {
+    return new StrongCommand.Delete(++nonce, key, precondition);
+  }
+
+  /** A read's answer as {@code value@revision}, or the reply's type. */
+  private static String shown(StrongReply reply) {
+    if (reply instanceof StrongReply.Found found) {
+      return new String(found.value(), StandardCharsets.UTF_8) + "@" + found.revision();
+    }
+    return reply.getClass().getSimpleName();
+  }
+}
