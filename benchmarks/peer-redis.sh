@@ -2,32 +2,42 @@
 # Peer benchmark: Redis with every write fsynced (appendfsync always), on incr and sadd, the
 # operations Meridian's counter-incr and set-add correspond to.
 #
-#   benchmarks/peer-redis.sh [-n REQUESTS] [-c CLIENTS] [-r KEYSPACE] [-d PARENT_DIR]
+#   benchmarks/peer-redis.sh [-n REQUESTS] [-c CLIENTS] [-r KEYSPACE] [-d PARENT_DIR] [-t TESTS] [-C]
 #
 # Defaults: 200000 requests, 50 clients (the load generator's default connections), 10000 keys
-# (its default key space). Installs Debian's redis-server and redis-tools when missing (root only).
+# (its default key space), tests incr,sadd. -C prints redis-benchmark's CSV (rps, average, min,
+# p50, p95, p99 and max latency in ms) instead of its one-line summaries. Installs Debian's redis-server and redis-tools when missing (root only).
 # Starts a private redis-server on a free loopback port with its data in a new temporary
 # directory under PARENT_DIR (default $TMPDIR or /tmp), runs redis-benchmark, prints the result,
 # then stops that server and removes the directory, also on failure or Ctrl-C.
 #
 # The data directory's filesystem decides what an fsync costs: put it on the disk Meridian's data
 # directory lives on, not on tmpfs, or the comparison flatters Redis.
+#
+# Redis appends to its AOF, and so fsyncs, only for commands that change something. redis-benchmark's
+# sadd adds element:RAND to one set "myset": once the -r distinct members are in, an sadd changes
+# nothing and costs no fsync. With -r far above -n (e.g. -r 100000000 -t sadd) nearly every sadd adds
+# a new member, which is what a Meridian set-add always does (each add mints a new dot).
 set -euo pipefail
 
 requests=200000
 clients=50
 keyspace=10000
 parent=${TMPDIR:-/tmp}
+tests=incr,sadd
+csv=""
 
 usage() {
   sed -n 's/^#   //p' "$0" >&2
 }
-while getopts "n:c:r:d:h" opt; do
+while getopts "n:c:r:d:t:Ch" opt; do
   case "$opt" in
     n) requests=$OPTARG ;;
     c) clients=$OPTARG ;;
     r) keyspace=$OPTARG ;;
     d) parent=$OPTARG ;;
+    t) tests=$OPTARG ;;
+    C) csv=yes ;;
     h) usage; exit 0 ;;
     *) usage; exit 2 ;;
   esac
@@ -131,10 +141,15 @@ echo "$(redis-server --version | cut -d' ' -f1-3), pid $redis_pid, 127.0.0.1:$po
 if [ "$fs" = "tmpfs" ]; then
   echo "peer-redis.sh: warning: $work is on tmpfs, where fsync costs nothing; use -d" >&2
 fi
-echo "redis-benchmark -c $clients -n $requests -r $keyspace -t incr,sadd -q"
+case "$tests" in
+  '' | *[!a-z,]*) die "-t takes a comma-separated list of redis-benchmark tests, got '$tests'" ;;
+esac
+format=-q
+[ -n "$csv" ] && format=--csv
+echo "redis-benchmark -c $clients -n $requests -r $keyspace -t $tests $format"
 # In the background so that a SIGTERM to this script is handled now, not after the run.
 redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -n "$requests" -r "$keyspace" \
-  -t incr,sadd -q >"$work/benchmark.out" 2>&1 &
+  -t "$tests" "$format" >"$work/benchmark.out" 2>&1 &
 bench_pid=$!
 if ! wait "$bench_pid"; then
   bench_pid=""
@@ -142,5 +157,9 @@ if ! wait "$bench_pid"; then
   die "redis-benchmark failed"
 fi
 bench_pid=""
-# -q still draws a progress line with carriage returns; keep only the final figures.
-tr '\r' '\n' <"$work/benchmark.out" | grep 'requests per second'
+# -q and --csv still draw a progress line with carriage returns; keep only the final figures.
+if [ -n "$csv" ]; then
+  tr '\r' '\n' <"$work/benchmark.out" | grep '^"'
+else
+  tr '\r' '\n' <"$work/benchmark.out" | grep 'requests per second'
+fi

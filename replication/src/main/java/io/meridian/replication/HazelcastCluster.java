@@ -40,7 +40,11 @@ public final class HazelcastCluster {
         .setHost(cluster.host())
         .setPort(cluster.busPort())
         .setClusterPublicHost(cluster.host())
-        .setConnectTimeout(2_000);
+        .setConnectTimeout(2_000)
+        // A connection that went silent (a partition) is found dead in seconds, not Vert.x's
+        // default 40 s, so messages stop vanishing into it soon after the network heals.
+        .setClusterPingInterval(2_000)
+        .setClusterPingReplyInterval(2_000);
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
     return Vertx.builder()
         .with(options)

@@ -99,7 +99,11 @@ final class RegionGossip {
     for (String region : regions) {
       Link link = link(region);
       Shipment shipment = link.inFlight;
-      if (shipment != null && now - shipment.sentMillis() > timeoutMillis) {
+      if (shipment != null
+          && (now - shipment.sentMillis() > timeoutMillis
+              || !membership.isUp(shipment.target(), now))) {
+        // Unanswered, or its target went away: resend (to another node of the region if the
+        // first keeps failing). A resend duplicates nothing harmful; joins are idempotent.
         link.inFlight = null;
         link.targetIndex++;
       }

@@ -79,7 +79,7 @@ public final class ReplicationNode {
             deltaBuffer,
             coordinator,
             config.gossip(),
-            5 * config.replication().timeoutMs(),
+            2 * config.replication().timeoutMs(),
             this::repairRegion);
     this.antiEntropy =
         new AntiEntropy(runtime, membership, replica, store, config, this::fullStateShipped);

@@ -27,6 +27,8 @@ final class LatencyReport {
   private static final int SIGNIFICANT_DIGITS = 3;
 
   private final EnumMap<Op, OpStats> byOp = new EnumMap<>(Op.class);
+  // Requests that completed but were sent before measuring began (warm-up), success or not.
+  private long warmupCompletions;
   private long lastCompletionNanos;
   private boolean anyCompletion;
 
@@ -71,9 +73,22 @@ final class LatencyReport {
     completed(completedNanos);
   }
 
+  /**
+   * Counts a request that completed but is not recorded (sent during warm-up): the server did the
+   * work all the same, which is what per-request server CPU divides by.
+   */
+  void recordWarmup() {
+    warmupCompletions++;
+  }
+
+  long warmupCompletions() {
+    return warmupCompletions;
+  }
+
   /** Adds {@code other} into this report. */
   void merge(LatencyReport other) {
     other.byOp.forEach((op, stats) -> stats(op).merge(stats));
+    warmupCompletions += other.warmupCompletions;
     if (other.anyCompletion) {
       completed(other.lastCompletionNanos);
     }
@@ -115,7 +130,8 @@ final class LatencyReport {
                 .put("ops", successes())
                 .put("opsPerSecond", round(successes() / seconds))
                 .put("errors", errors())
-                .put("errorRatio", errorRatio()))
+                .put("errorRatio", errorRatio())
+                .put("warmupOps", warmupCompletions))
         .put("ops", ops);
   }
 

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -205,9 +206,16 @@ public final class LoadGenerator implements Callable<Integer> {
   /** Warm-up then measurement; merges the report into {@code result}; true when it passes. */
   private boolean measure(
       PhaseRunner runner, Workload workload, JsonObject result, PrintWriter out) {
+    long cpuBeforeNanos = processCpuNanos();
     long measureFromNanos = System.nanoTime() + warmup.toNanos();
     long stopAtNanos = measureFromNanos + duration.toNanos();
     LatencyReport report = runner.run(new Phase.Timed(workload, measureFromNanos, stopAtNanos));
+    long cpuAfterNanos = processCpuNanos();
+    if (cpuBeforeNanos >= 0 && cpuAfterNanos >= 0) {
+      // This JVM's CPU over warm-up and measurement: with the server's, it says what a request
+      // costs on the shared cores whatever else runs there.
+      result.put("clientCpuSeconds", (cpuAfterNanos - cpuBeforeNanos) / 1e9);
+    }
     for (Op op : Op.values()) {
       if (mix.includes(op)) {
         report.include(op);
@@ -222,6 +230,14 @@ public final class LoadGenerator implements Callable<Integer> {
       out.print(report.toText(seconds));
     }
     return check("measurement", report);
+  }
+
+  /** CPU time of this process in nanoseconds, or -1 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
   }
 
   /** Logs why a phase fails the run; true when it passes. */

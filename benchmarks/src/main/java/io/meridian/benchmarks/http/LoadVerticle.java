@@ -121,6 +121,8 @@ final class LoadVerticle extends VerticleBase {
                   } else {
                     report.recordFailure(request.op(), result.cause(), completedNanos);
                   }
+                } else {
+                  report.recordWarmup();
                 }
                 step();
               });

@@ -10,6 +10,8 @@
  * io.meridian.benchmarks.http.Phase}s preload, warm-up and measurement, and merges the verticles'
  * {@link io.meridian.benchmarks.http.LatencyReport}s. {@link
  * io.meridian.benchmarks.http.HelloWorldServer} answers {@code GET /} and nothing else: the ceiling
- * that HTTP on this machine allows before Meridian does any work.
+ * that HTTP on this machine allows before Meridian does any work. {@link
+ * io.meridian.benchmarks.http.SingleNodeReport} turns the files {@code run-single-node.sh} collects
+ * (generator JSON, {@code /metrics} scrapes, redis-benchmark CSV) into the recorded Markdown table.
  */
 package io.meridian.benchmarks.http;

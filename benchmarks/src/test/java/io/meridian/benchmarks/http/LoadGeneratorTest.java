@@ -66,6 +66,23 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void warmup_isCountedApartFromTheMeasurement() {
+    Run run =
+        run(
+            "--url", "http://127.0.0.1:" + port,
+            "--mix", "hello=1",
+            "--connections", "2",
+            "--duration", "300ms",
+            "--warmup", "300ms",
+            "--output", "json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    var total = new JsonObject(run.out().trim()).getJsonObject("total");
+    assertThat(total.getLong("warmupOps")).isPositive();
+    assertThat(total.getLong("ops")).isPositive();
+  }
+
+  @Test
   void keyGet_onServerWithoutKeys_countsErrorsAndFails() {
     // The hello-world server answers 404 for every key: misses, not errors, for key-get ...
     Run gets =

@@ -1,0 +1,119 @@
+# Shared by the benchmark scripts (sourced, not run): where things are, building when the build
+# output is missing or older than the sources, the JVM flags, and the facts every recorded result
+# states (STYLE.md, "Benchmarks": JDK, cores, commit).
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$bench_dir")
+bench_classpath="$bench_dir/target/classes:$bench_dir/target/lib/*"
+jvm_flags_file="$repo_dir/gateway/target/launcher/jvm-flags"
+# What lmdbjava needs when the launcher's flag file is not there (NOTES-stack.md, "JVM flags").
+lmdb_jvm_flags="--add-opens java.base/java.nio=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED"
+
+# The build products the scripts run.
+build_outputs=(
+  "$bench_dir/target/classes/META-INF/BenchmarkList"
+  "$bench_dir/target/lib"
+  "$repo_dir/gateway/target/classes"
+  "$repo_dir/gateway/target/lib"
+  "$jvm_flags_file"
+)
+# Touched after a build by these scripts; sources newer than it mean the output may be stale.
+build_stamp="$bench_dir/target/.scripts-built"
+
+# Prints why a build is needed (nothing when it is not).
+build_reason() {
+  local output newer
+  for output in "${build_outputs[@]}" "$build_stamp"; do
+    if [ ! -e "$output" ]; then
+      echo "$output is missing"
+      return
+    fi
+  done
+  newer=$(find "$repo_dir/pom.xml" "$repo_dir"/{crdt,core,replication,gateway,benchmarks}/pom.xml \
+    "$repo_dir"/{crdt,core,replication,gateway,benchmarks}/src/main \
+    -type f -newer "$build_stamp" -print -quit 2>/dev/null || true)
+  if [ -n "$newer" ]; then
+    echo "$newer changed since the last build by these scripts"
+  fi
+}
+
+# Builds the modules the benchmarks run when the output is missing or may be stale. BENCH_BUILD:
+# auto (default), always, or never (run what is built, e.g. while others edit the tree).
+# MAVEN_ARGS adds Maven options (e.g. -o for offline). Formatting is not checked here.
+ensure_built() {
+  local reason
+  case "${BENCH_BUILD:-auto}" in
+    never) reason="" ;;
+    always) reason="BENCH_BUILD=always" ;;
+    auto) reason=$(build_reason) ;;
+    *)
+      echo "BENCH_BUILD must be auto, always or never, got '$BENCH_BUILD'" >&2
+      return 2
+      ;;
+  esac
+  if [ -n "$reason" ]; then
+    echo "building ($reason) ..." >&2
+    mkdir -p "$(dirname "$build_stamp")"
+    # Stamped with the time the build started: a source saved during the build counts as newer.
+    touch "$build_stamp.next"
+    # shellcheck disable=SC2086 # MAVEN_ARGS is a list of words
+    (cd "$repo_dir" && mvn -B -q ${MAVEN_ARGS:-} install -DskipTests -Dspotless.check.skip=true \
+      -pl crdt,core,replication,gateway,benchmarks) >&2
+    mv "$build_stamp.next" "$build_stamp"
+  fi
+  local output
+  for output in "${build_outputs[@]}"; do
+    if [ ! -e "$output" ]; then
+      echo "$output is missing: build with BENCH_BUILD=auto or always" >&2
+      return 1
+    fi
+  done
+}
+
+# Copies the benchmarks' classes and runtime jars into DIR and prints that classpath: a run then
+# keeps working while a build elsewhere recompiles or cleans benchmarks/target.
+snapshot_classpath() {
+  local dir=$1
+  mkdir -p "$dir"
+  cp -R "$bench_dir/target/classes" "$dir/classes"
+  cp -R "$bench_dir/target/lib" "$dir/lib"
+  [ -f "$dir/classes/META-INF/BenchmarkList" ] || {
+    echo "benchmarks/target/classes changed while being copied (a build is running?)" >&2
+    return 1
+  }
+  echo "$dir/classes:$dir/lib/*"
+}
+
+# The JVM flags every Meridian process needs, one line.
+meridian_jvm_flags() {
+  if [ -f "$jvm_flags_file" ]; then
+    cat "$jvm_flags_file"
+  else
+    echo "$lmdb_jvm_flags"
+  fi
+}
+
+cpu_model() {
+  sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1
+}
+
+ram_gib() {
+  awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
+}
+
+jdk_version() {
+  java -version 2>&1 | sed -n '2p'
+}
+
+git_commit() {
+  git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown
+}
+
+# Markdown rows (of a two-column table) describing where a result was measured.
+environment_rows() {
+  echo "| machine | $(nproc) cores, $(cpu_model), $(ram_gib) RAM |"
+  echo "| kernel | $(uname -sr) |"
+  echo "| JDK | $(jdk_version) |"
+  echo "| commit | $(git_commit) (HEAD; uncommitted changes in the tree are not shown) |"
+}
