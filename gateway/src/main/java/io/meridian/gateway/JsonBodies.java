@@ -3,7 +3,9 @@ package io.meridian.gateway;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -57,6 +59,10 @@ final class JsonBodies {
 
   /** {@code {"delta": <64-bit integer>}}. */
   Operation.CounterAdd counterAdd(Buffer body) {
+    Optional<Long> plain = plainDelta(body);
+    if (plain.isPresent()) {
+      return new Operation.CounterAdd(plain.get());
+    }
     JsonNode root = object(body, Set.of("delta"));
     JsonNode delta = root.get("delta");
     if (delta == null) {
@@ -67,6 +73,35 @@ final class JsonBodies {
           "invalid-delta", "'delta' must be an integer between -2^63 and 2^63-1, not " + delta);
     }
     return new Operation.CounterAdd(delta.longValue());
+  }
+
+  /**
+   * The common, well-formed increment read with the streaming parser, without building a tree;
+   * empty for anything else, which the strict tree path then parses and explains.
+   */
+  private Optional<Long> plainDelta(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return Optional.empty();
+    }
+    try (JsonParser parser = mapper.getFactory().createParser(body.getBytes())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT
+          || parser.nextToken() != JsonToken.FIELD_NAME
+          || !"delta".equals(parser.currentName())
+          || parser.nextToken() != JsonToken.VALUE_NUMBER_INT) {
+        return Optional.empty();
+      }
+      JsonParser.NumberType type = parser.getNumberType();
+      if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
+        return Optional.empty();
+      }
+      long delta = parser.getLongValue();
+      if (parser.nextToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        return Optional.empty();
+      }
+      return Optional.of(delta);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** {@code {"add": [..], "remove": [..], "context": ".."}} with add and/or remove. */

@@ -92,7 +92,8 @@ final class SimulatedCluster {
     InMemoryStore store = disks.computeIfAbsent(id, disk -> new InMemoryStore());
     regionOf.put(id, region);
     HybridLogicalClock clock = new HybridLogicalClock(simulation::now);
-    LocalReplica replica = new LocalReplica(store, new ReplicaId(id + ".sim"), clock);
+    LocalReplica replica =
+        new LocalReplica(store, new ReplicaId(id + ".sim"), clock, Runnable::run);
     Member member = new Member(id, region, id + ":80");
     ReplicationNode protocol =
         new ReplicationNode(
