@@ -25,6 +25,8 @@ final class HttpApi {
   Router router(Vertx vertx, ConnectionDeadlines deadlines) {
     MeridianConfig.Limits limits = services.config().limits();
     Router router = Router.router(vertx);
+    RouteMetrics metrics = new RouteMetrics(services.registry());
+    router.route().handler(metrics::onRequest);
     router.route().handler(deadlines::onRequest);
 
     Handler<RoutingContext> body = bodyWithin(limits.maxValueBytes());

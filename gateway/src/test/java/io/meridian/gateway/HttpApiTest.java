@@ -394,15 +394,15 @@ class HttpApiTest {
     assertThat(text.lines())
         .anyMatch(
             line ->
-                line.startsWith("vertx_http_server_requests_total{")
+                line.startsWith("meridian_http_server_requests_seconds_count{")
                     && line.contains("method=\"POST\"")
-                    && line.contains("route=\"/v1/counters/"));
+                    && line.contains("route=\"/v1/counters/{key}\""));
     assertThat(text.lines())
         .anyMatch(
             line ->
-                line.startsWith("vertx_http_server_requests_total{")
+                line.startsWith("meridian_http_server_requests_seconds_count{")
                     && line.contains("method=\"GET\"")
-                    && line.contains("route=\"/v1/counters/"));
+                    && line.contains("route=\"/v1/counters/{key}\""));
   }
 
   private static void assertCrdtReply(Reply reply) {

@@ -13,10 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,17 +22,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A Meridian cluster of real node processes ({@code bin/meridian start}, API.md section 1) on free
- * loopback ports, for whole-system fault tests. Each node has a generated YAML config listing every
- * node's membership port as a seed, its own data directory, and a log file that collects the output
- * of all its runs; all of it lives in the test's directory. A node can be killed with SIGKILL,
- * paused with SIGSTOP, resumed with SIGCONT and restarted on the same data and ports. Closing the
+ * loopback ports, for whole-system fault tests. Each node ({@link ClusterNode}) has a generated
+ * YAML config listing every node's membership port as a seed, its own data directory, and a log
+ * file that collects the output of all its runs; all of it lives in the test's directory. A node
+ * can be killed with SIGKILL, stopped with SIGTERM, paused with SIGSTOP, resumed with SIGCONT and
+ * restarted on the same data and ports; a node can be added to a running cluster. Closing the
  * cluster ends every process it started, by PID.
  *
  * <p>Nodes are addressed by index ({@code 0 .. size-1}); node {@code i} has id {@code n<i+1>}.
@@ -50,14 +48,18 @@ final class ProcessCluster implements AutoCloseable {
   static final String MERIDIAN_OPTS = "-Xmx256m";
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration EXIT_GRACE = Duration.ofSeconds(20);
+
+  /** SIGTERM drains HTTP, closes Vert.x (leaving the membership) and flushes storage. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(90);
+
   private static final int LOG_TAIL_LINES = 80;
 
-  private final Path home;
-  private final List<Node> nodes;
+  private final Path dir;
+  private final List<ClusterNode> nodes;
   private final List<String> overrides;
 
-  /** The current process of each node; null while it is killed. */
-  private final AtomicReferenceArray<Process> processes;
+  /** The current process of each running node; absent while it is killed or stopped. */
+  private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
 
   /** Nodes that are SIGSTOPped. */
   private final Set<Integer> stopped = ConcurrentHashMap.newKeySet();
@@ -71,11 +73,14 @@ final class ProcessCluster implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  private ProcessCluster(Path home, List<Node> nodes, List<String> overrides) {
-    this.home = home;
-    this.nodes = List.copyOf(nodes);
-    this.overrides = overrides;
-    this.processes = new AtomicReferenceArray<>(nodes.size());
+  private ProcessCluster(Path dir, List<ClusterNode> nodes, List<String> overrides)
+      throws IOException {
+    this.dir = dir;
+    this.nodes = new CopyOnWriteArrayList<>(nodes);
+    this.overrides = List.copyOf(overrides);
+    for (ClusterNode node : nodes) {
+      Files.writeString(node.config(), node.yaml(), UTF_8);
+    }
   }
 
   /**
@@ -87,26 +92,8 @@ final class ProcessCluster implements AutoCloseable {
    * @param overrides {@code key=value} settings passed to every node with {@code --set}
    */
   static ProcessCluster start(Path dir, int size, String... overrides) throws IOException {
-    List<Integer> ports = FreePorts.take(4 * size);
-    List<String> seeds =
-        IntStream.range(0, size).mapToObj(i -> "127.0.0.1:" + ports.get(4 * i + 1)).toList();
-    List<Node> nodes = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      String id = "n" + (i + 1);
-      Node node =
-          new Node(
-              id,
-              ports.get(4 * i),
-              ports.get(4 * i + 1),
-              ports.get(4 * i + 2),
-              ports.get(4 * i + 3),
-              dir.resolve(id + ".yaml"),
-              dir.resolve("data").resolve(id),
-              dir.resolve(id + ".log"));
-      Files.writeString(node.config(), node.yaml(seeds), UTF_8);
-      nodes.add(node);
-    }
-    ProcessCluster cluster = new ProcessCluster(home(), nodes, List.of(overrides));
+    ProcessCluster cluster =
+        new ProcessCluster(dir, ClusterNode.region(dir, size), List.of(overrides));
     try {
       for (int i = 0; i < size; i++) {
         cluster.launch(i);
@@ -121,6 +108,28 @@ final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * One node running alone (no seeds, no membership, replication n=w=r=1), configured but not
+   * started: {@link #startNode startNode(0)} starts it, so that a test can prepare its data
+   * directory first.
+   */
+  static ProcessCluster standalone(Path dir, String... overrides) throws IOException {
+    return new ProcessCluster(dir, List.of(ClusterNode.alone(dir)), List.of(overrides));
+  }
+
+  /**
+   * Adds a node to the cluster and starts it; it joins through every node's membership port and its
+   * own. Returns its index at once: {@link #awaitHealthy} and {@link #awaitAllUp} wait for it.
+   */
+  int addNode() throws IOException {
+    int index = nodes.size();
+    ClusterNode node = ClusterNode.joining(dir, nodes);
+    Files.writeString(node.config(), node.yaml(), UTF_8);
+    nodes.add(node);
+    launch(index);
+    return index;
+  }
+
   int size() {
     return nodes.size();
   }
@@ -133,9 +142,28 @@ final class ProcessCluster implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + nodes.get(i).httpPort() + pathAndQuery);
   }
 
-  /** Whether node {@code i} was started and has not been killed since. */
+  /** Whether node {@code i} was started and has not been killed or stopped since. */
   boolean isRunning(int i) {
-    return processes.get(i) != null;
+    return processes.containsKey(i);
+  }
+
+  /** The indexes of the running nodes, in order. */
+  List<Integer> runningNodes() {
+    return IntStream.range(0, size()).filter(this::isRunning).boxed().toList();
+  }
+
+  /** {@code replication.n} of the nodes' configs. */
+  int replicas() {
+    return nodes.get(0).replicas();
+  }
+
+  Path dataDir(int i) {
+    return nodes.get(i).dataDir();
+  }
+
+  /** Everything node {@code i} has logged, over all its runs. */
+  String log(int i) {
+    return nodes.get(i).logText();
   }
 
   Reply get(int i, String pathAndQuery) {
@@ -147,6 +175,13 @@ final class ProcessCluster implements AutoCloseable {
         request(i, pathAndQuery)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json, UTF_8)));
+  }
+
+  Reply put(int i, String pathAndQuery, byte[] body, String contentType) {
+    return send(
+        request(i, pathAndQuery)
+            .header("Content-Type", contentType)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   /** Node {@code i}'s {@code /v1/cluster/status}. */
@@ -196,32 +231,69 @@ final class ProcessCluster implements AutoCloseable {
     return report.toString();
   }
 
+  /**
+   * The value of a counter or gauge without labels in node {@code i}'s {@code /metrics}, e.g.
+   * {@code meridian_storage_quarantined_total}; 0 if it is not there yet.
+   */
+  double metric(int i, String name) {
+    for (String line : get(i, "/metrics").text().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    return 0;
+  }
+
   /** SIGKILL ({@code kill -9}) node {@code i} and wait until the process is gone. */
   void kill9(int i) {
     Process process = running(i);
-    signal(process, "KILL");
-    awaitExit(process, id(i));
-    processes.set(i, null);
+    Signals.send(process, "KILL");
+    Signals.awaitExit(process, id(i), EXIT_GRACE);
+    processes.remove(i);
     stopped.remove(i);
+  }
+
+  /** SIGTERM node {@code i} (a graceful stop), wait until it exits, and return its exit code. */
+  int stop(int i) {
+    Process process = running(i);
+    Signals.send(process, "TERM");
+    Signals.awaitExit(process, id(i), STOP_GRACE);
+    processes.remove(i);
+    stopped.remove(i);
+    return process.exitValue();
+  }
+
+  /** Waits until node {@code i}, which is expected to give up by itself, exits; its exit code. */
+  int awaitExitCode(int i) {
+    Process process = running(i);
+    Signals.awaitExit(process, id(i), FORMATION);
+    processes.remove(i);
+    return process.exitValue();
   }
 
   /** SIGSTOP node {@code i}: the process freezes; its sockets stay open. */
   void sigstop(int i) {
-    signal(running(i), "STOP");
+    Signals.send(running(i), "STOP");
     stopped.add(i);
   }
 
   /** SIGCONT node {@code i} after {@link #sigstop}. */
   void sigcont(int i) {
-    signal(running(i), "CONT");
+    Signals.send(running(i), "CONT");
     stopped.remove(i);
   }
 
   /**
-   * Starts node {@code i} again, after {@link #kill9}, on the same config, data directory and
-   * ports. Returns once the process is launched; {@link #awaitHealthy} waits for it to serve.
+   * Starts node {@code i} again, after {@link #kill9} or {@link #stop}, on the same config, data
+   * directory and ports. Returns once the process is launched; {@link #awaitHealthy} waits for it
+   * to serve.
    */
   void restart(int i) throws IOException {
+    startNode(i);
+  }
+
+  /** Starts node {@code i}, which is not running; the first start of a {@link #standalone} node. */
+  void startNode(int i) throws IOException {
     if (isRunning(i)) {
       throw new IllegalStateException(id(i) + " is still running");
     }
@@ -234,7 +306,7 @@ final class ProcessCluster implements AutoCloseable {
         .atMost(FORMATION)
         .pollInterval(Duration.ofMillis(250))
         .failFast("a node process exited", this::anyRunningNodeExited)
-        .until(() -> IntStream.range(0, size()).filter(this::isRunning).allMatch(this::healthy));
+        .until(() -> runningNodes().stream().allMatch(this::healthy));
   }
 
   /** Waits until every node's {@code /v1/cluster/status} lists every member as {@code up}. */
@@ -292,15 +364,15 @@ final class ProcessCluster implements AutoCloseable {
     return views;
   }
 
-  /** Waits until {@code hints.pending} is 0 on every node. */
+  /** Waits until {@code hints.pending} is 0 on every running node. */
   void awaitHintsDrained() {
-    await("hints.pending 0 on every node")
+    await("hints.pending 0 on every running node")
         .atMost(HINT_DRAIN)
         .pollInterval(POLL)
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              for (int i = 0; i < size(); i++) {
+              for (int i : runningNodes()) {
                 assertThat(hintsPending(i)).as("hints.pending of %s", id(i)).isZero();
               }
             });
@@ -309,22 +381,14 @@ final class ProcessCluster implements AutoCloseable {
   /** The last lines of every node's log, for a failure report. */
   String logTails() {
     StringBuilder tails = new StringBuilder();
-    for (Node node : nodes) {
+    for (ClusterNode node : nodes) {
       tails
           .append("\n===== ")
           .append(node.id())
           .append(" (")
           .append(node.log())
           .append(") =====\n");
-      try {
-        List<String> lines =
-            Files.exists(node.log()) ? Files.readAllLines(node.log(), UTF_8) : List.of();
-        lines
-            .subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())
-            .forEach(line -> tails.append(line).append('\n'));
-      } catch (IOException | UncheckedIOException e) {
-        tails.append("(could not read the log: ").append(e).append(")\n");
-      }
+      tails.append(node.logTail(LOG_TAIL_LINES));
     }
     return tails.toString();
   }
@@ -338,7 +402,7 @@ final class ProcessCluster implements AutoCloseable {
     for (int i : stopped) {
       Process process = processes.get(i);
       if (process != null && process.isAlive()) {
-        signal(process, "CONT");
+        Signals.send(process, "CONT");
       }
     }
     stopped.clear();
@@ -356,40 +420,13 @@ final class ProcessCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (int i = 0; i < size(); i++) {
-      processes.set(i, null);
-    }
+    processes.clear();
   }
 
   private void launch(int i) throws IOException {
-    Node node = nodes.get(i);
-    Files.createDirectories(node.dataDir());
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                home.resolve("bin/meridian").toString(),
-                "start",
-                "--config",
-                node.config().toString()));
-    for (String override : overrides) {
-      command.add("--set");
-      command.add(override);
-    }
-    Files.writeString(
-        node.log(),
-        "===== " + node.id() + " started at " + Instant.now() + ": " + command + "\n",
-        UTF_8,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(node.dataDir().getParent().toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()));
-    builder.environment().put("MERIDIAN_OPTS", MERIDIAN_OPTS);
-    Process process = builder.start();
+    Process process = nodes.get(i).launch(overrides, MERIDIAN_OPTS);
     started.add(process);
-    processes.set(i, process);
+    processes.put(i, process);
   }
 
   private Process running(int i) {
@@ -401,9 +438,7 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   private boolean anyRunningNodeExited() {
-    return IntStream.range(0, size())
-        .mapToObj(processes::get)
-        .anyMatch(process -> process != null && !process.isAlive());
+    return processes.values().stream().anyMatch(process -> !process.isAlive());
   }
 
   private boolean healthy(int i) {
@@ -431,88 +466,10 @@ final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  private static void awaitExit(Process process, String id) {
-    try {
-      if (!process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException(id + " (pid " + process.pid() + ") did not exit");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Sends a signal with {@code kill -<SIGNAL> <pid>}. */
-  private static void signal(Process process, String signal) {
-    try {
-      Process kill =
-          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
-              .redirectErrorStream(true)
-              .start();
-      String output = new String(kill.getInputStream().readAllBytes(), UTF_8);
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException(
-            "kill -" + signal + " " + process.pid() + " failed: " + output);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
   private Exception logsAsFailure() {
     Exception logs = new Exception("tails of the node logs:" + logTails());
     logs.setStackTrace(new StackTraceElement[0]);
     return logs;
-  }
-
-  private static Path home() {
-    String configured = System.getProperty("meridian.home");
-    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isExecutable(p.resolve("bin/meridian"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no bin/meridian above " + start);
-  }
-
-  /** One node's ports and files. */
-  private record Node(
-      String id,
-      int httpPort,
-      int clusterPort,
-      int busPort,
-      int raftPort,
-      Path config,
-      Path dataDir,
-      Path log) {
-    String yaml(List<String> seeds) {
-      List<String> quoted = seeds.stream().map(seed -> "\"" + seed + "\"").toList();
-      return String.join(
-          "\n",
-          "node:",
-          "  id: " + id,
-          "  region: local",
-          "  dataDir: \"" + dataDir.toAbsolutePath() + "\"",
-          "http:",
-          "  host: 127.0.0.1",
-          "  port: " + httpPort,
-          "cluster:",
-          "  host: 127.0.0.1",
-          "  port: " + clusterPort,
-          "  busPort: " + busPort,
-          "  seeds: [" + String.join(", ", quoted) + "]",
-          "raft:",
-          "  port: " + raftPort,
-          "replication:",
-          "  n: 3",
-          "  w: 2",
-          "  r: 2",
-          "");
-    }
   }
 
   /**

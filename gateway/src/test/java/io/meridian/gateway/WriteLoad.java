@@ -26,8 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import org.assertj.core.api.SoftAssertions;
 
 /**
@@ -64,7 +64,7 @@ final class WriteLoad implements AutoCloseable {
   private final ExecutorService threads;
   private final Map<String, CounterOutcomes> counters = new LinkedHashMap<>();
   private final Map<String, SetOutcomes> sets = new LinkedHashMap<>();
-  private final AtomicLongArray acknowledgedVia;
+  private final Map<Integer, AtomicLong> acknowledgedVia = new ConcurrentHashMap<>();
   private final AtomicLong acknowledged = new AtomicLong();
   private final AtomicLong unknown = new AtomicLong();
   private final AtomicLong notWritten = new AtomicLong();
@@ -73,7 +73,6 @@ final class WriteLoad implements AutoCloseable {
 
   private WriteLoad(ProcessCluster cluster, int threadCount, int counterKeys, int setKeys) {
     this.cluster = cluster;
-    this.acknowledgedVia = new AtomicLongArray(cluster.size());
     for (int k = 0; k < counterKeys; k++) {
       counters.put("c" + k, new CounterOutcomes());
     }
@@ -100,7 +99,8 @@ final class WriteLoad implements AutoCloseable {
 
   /** Writes acknowledged by node {@code i} as coordinator. */
   long acknowledgedVia(int i) {
-    return acknowledgedVia.get(i);
+    AtomicLong count = acknowledgedVia.get(i);
+    return count == null ? 0 : count.get();
   }
 
   /** Responses with a status that a write should never get (neither 200, 503 nor 504). */
@@ -152,29 +152,72 @@ final class WriteLoad implements AutoCloseable {
   }
 
   /**
-   * Reads every key from every node with {@code consistency=all}, which joins all three copies and
-   * repairs those that were behind. Retries until every read answers with all replicas.
+   * Reads every key from every running node with {@code consistency=all}, which joins all the key's
+   * copies and repairs those that were behind. Retries until every read answers with all replicas.
    */
   void readEveryKeyWithConsistencyAll() {
-    await("every key read with consistency=all on every node")
+    String everyReplica = cluster.replicas() + "/" + cluster.replicas();
+    await("every key read with consistency=all on every running node")
         .atMost(CONVERGENCE)
         .pollInterval(Duration.ofSeconds(1))
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              for (int i = 0; i < cluster.size(); i++) {
+              for (int i : cluster.runningNodes()) {
                 for (String path : paths()) {
                   Reply reply = cluster.get(i, path + "?consistency=all");
                   assertThat(reply.status()).as("%s from %s", path, cluster.id(i)).isIn(200, 404);
                   assertThat(reply.header(Problems.REPLICAS_HEADER))
                       .as("%s from %s", path, cluster.id(i))
-                      .isEqualTo(cluster.size() + "/" + cluster.size());
+                      .isEqualTo(everyReplica);
                 }
               }
             });
   }
 
-  /** Waits until every node's own copy ({@code consistency=one}) of every key is the same. */
+  /**
+   * Waits until node {@code i}'s own copy ({@code consistency=one}) of every key that {@code paths}
+   * accepts (e.g. {@code /v1/counters/c0}) holds every write acknowledged before the call.
+   */
+  void awaitCopyHoldsAcknowledged(int i, Predicate<String> paths) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counters.forEach((key, outcomes) -> counts.put(key, outcomes.acknowledged.get()));
+    Map<String, Set<String>> elements = new LinkedHashMap<>();
+    sets.forEach((key, outcomes) -> elements.put(key, Set.copyOf(outcomes.acknowledged)));
+    await("writes acknowledged so far in " + cluster.id(i) + "'s own copies")
+        .atMost(CONVERGENCE)
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (Map.Entry<String, Long> counter : counts.entrySet()) {
+                String path = "/v1/counters/" + counter.getKey();
+                if (paths.test(path)) {
+                  Reply reply = cluster.get(i, path + "?consistency=one");
+                  assertThat(reply.status())
+                      .as("%s on %s: %s", path, cluster.id(i), reply)
+                      .isEqualTo(200);
+                  assertThat(reply.json().getLong("value"))
+                      .as("%s on %s", path, cluster.id(i))
+                      .isGreaterThanOrEqualTo(counter.getValue());
+                }
+              }
+              for (Map.Entry<String, Set<String>> set : elements.entrySet()) {
+                String path = "/v1/sets/" + set.getKey();
+                if (paths.test(path)) {
+                  Reply reply = cluster.get(i, path + "?consistency=one");
+                  assertThat(reply.status())
+                      .as("%s on %s: %s", path, cluster.id(i), reply)
+                      .isEqualTo(200);
+                  assertThat(reply.json().getJsonArray("elements").getList())
+                      .as("%s on %s", path, cluster.id(i))
+                      .containsAll(set.getValue());
+                }
+              }
+            });
+  }
+
+  /** Waits until every running node's own copy ({@code consistency=one}) of every key is equal. */
   void awaitReplicasAgree() {
     await("every replica's copy of every key the same")
         .atMost(CONVERGENCE)
@@ -184,7 +227,7 @@ final class WriteLoad implements AutoCloseable {
             () -> {
               for (String path : paths()) {
                 Map<String, String> copies = new LinkedHashMap<>();
-                for (int i = 0; i < cluster.size(); i++) {
+                for (int i : cluster.runningNodes()) {
                   Reply reply = cluster.get(i, path + "?consistency=one");
                   copies.put(cluster.id(i), reply.status() + " " + reply.text());
                 }
@@ -195,10 +238,10 @@ final class WriteLoad implements AutoCloseable {
             });
   }
 
-  /** Checks every node's own copy of every key against what the clients were told. */
+  /** Checks every running node's own copy of every key against what the clients were told. */
   void assertNoAcknowledgedWriteLost() {
     SoftAssertions softly = new SoftAssertions();
-    for (int i = 0; i < cluster.size(); i++) {
+    for (int i : cluster.runningNodes()) {
       String node = cluster.id(i);
       for (Map.Entry<String, CounterOutcomes> counter : counters.entrySet()) {
         CounterOutcomes outcomes = counter.getValue();
@@ -238,7 +281,8 @@ final class WriteLoad implements AutoCloseable {
     softly.assertAll();
   }
 
-  private List<String> paths() {
+  /** The path of every key the load writes, e.g. {@code /v1/counters/c0}, {@code /v1/sets/s0}. */
+  List<String> paths() {
     List<String> paths = new ArrayList<>();
     counters.keySet().forEach(key -> paths.add("/v1/counters/" + key));
     sets.keySet().forEach(key -> paths.add("/v1/sets/" + key));
@@ -313,7 +357,7 @@ final class WriteLoad implements AutoCloseable {
     switch (outcome) {
       case ACKNOWLEDGED -> {
         acknowledged.incrementAndGet();
-        acknowledgedVia.incrementAndGet(node);
+        acknowledgedVia.computeIfAbsent(node, n -> new AtomicLong()).incrementAndGet();
       }
       case UNKNOWN -> unknown.incrementAndGet();
       case NOT_WRITTEN -> notWritten.incrementAndGet();
