@@ -271,9 +271,9 @@ public final class CrdtCodec {
       String element = in.readString("element");
       requireAscending(previous, element, "elements");
       previous = element;
-      store.put(element, readDots(in, table, in.readCount("dots per element")));
+      store.put(element, readElementDots(in, table, in.readCount("dots per element")));
     }
-    return OrSet.of(store, context);
+    return OrSet.decoded(store, context);
   }
 
   /** Writes the ids of every replica the context mentions and returns their indexes. */
@@ -348,6 +348,15 @@ public final class CrdtCodec {
   }
 
   /** Reads {@code count} dots that must be strictly ascending. */
+  /** An element's dots, as a compact immutable set: almost every element has exactly one. */
+  private static Set<Dot> readElementDots(CodecInput in, List<ReplicaId> table, int count) {
+    if (count == 1) {
+      int index = (int) in.readVarint(0, table.size() - 1L, "replica index");
+      return Set.of(new Dot(table.get(index), in.readVarint(1, Long.MAX_VALUE, "dot counter")));
+    }
+    return Set.copyOf(readDots(in, table, count));
+  }
+
   private static TreeSet<Dot> readDots(CodecInput in, List<ReplicaId> table, int count) {
     TreeSet<Dot> dots = new TreeSet<>();
     Dot previous = null;

@@ -76,6 +76,26 @@ public final class OrSet implements Crdt<OrSet> {
     return copy.isEmpty() && context.isEmpty() ? EMPTY : new OrSet(copy, context);
   }
 
+  /**
+   * A set read back by the codec, which already checked the order of elements and dots and the
+   * well-formedness of every string: only the invariants that span the whole state are checked
+   * here, and nothing is copied (decoding a large set is on every write of it).
+   */
+  static OrSet decoded(TreeMap<String, Set<Dot>> store, CausalContext context) {
+    Set<Dot> seen = new HashSet<>();
+    for (Map.Entry<String, Set<Dot>> entry : store.entrySet()) {
+      if (entry.getValue().isEmpty()) {
+        throw new IllegalArgumentException("element without dots: " + entry.getKey());
+      }
+      for (Dot dot : entry.getValue()) {
+        if (!context.contains(dot) || !seen.add(dot)) {
+          throw new IllegalArgumentException("dot " + dot + " outside context or duplicated");
+        }
+      }
+    }
+    return store.isEmpty() && context.isEmpty() ? EMPTY : new OrSet(store, context);
+  }
+
   /** Adds {@code element} as {@code replica}; see {@link #addAll}. */
   public Mutation<OrSet> add(ReplicaId replica, String element) {
     return addAll(replica, List.of(Objects.requireNonNull(element, "element")));
