@@ -71,10 +71,13 @@ public final class LmdbStore implements Store {
   private static final byte[] FORMAT_KEY = "store.format".getBytes(UTF_8);
   private static final byte[] CLOCK_KEY = "hlc.highWater".getBytes(UTF_8);
   private static final int ENOSPC = 28;
+  private static final int EIO = 5;
+  private static final long NEARLY_FULL_BYTES = 16L << 20;
   private static final int READER_THREADS = 2;
   private static final int READ_QUEUE_CAPACITY = 10_000;
 
   private final Env<byte[]> env;
+  private final Path directory;
   private final Map<Table, Dbi<byte[]>> dbis;
   private final HybridLogicalClock clock;
   private final BlockingQueue<PendingUpdate<?>> queue;
@@ -91,11 +94,13 @@ public final class LmdbStore implements Store {
   private long persistedClock; // writer thread only
 
   private LmdbStore(
+      Path directory,
       Env<byte[]> env,
       Map<Table, Dbi<byte[]>> dbis,
       HybridLogicalClock clock,
       MeridianConfig.Storage config,
       MeterRegistry registry) {
+    this.directory = directory;
     this.env = env;
     this.dbis = dbis;
     this.clock = clock;
@@ -166,7 +171,7 @@ public final class LmdbStore implements Store {
       }
       initialiseFormat(env, dbis);
       readClock(env, dbis).ifPresent(clock::restoreAtLeast);
-      LmdbStore store = new LmdbStore(env, dbis, clock, config, registry);
+      LmdbStore store = new LmdbStore(directory, env, dbis, clock, config, registry);
       store.writer.start();
       return store;
     } catch (RuntimeException e) {
@@ -354,14 +359,25 @@ public final class LmdbStore implements Store {
     batch.forEach(PendingUpdate::complete);
   }
 
-  private static StoreException classify(LmdbException e) {
+  private StoreException classify(LmdbException e) {
     if (e instanceof Env.MapFullException) {
       return new StoreException(StoreException.Reason.FULL, "LMDB map is full", e);
     }
-    if (e instanceof LmdbNativeException nativeError && nativeError.getResultCode() == ENOSPC) {
+    if (e instanceof LmdbNativeException nativeError
+        && (nativeError.getResultCode() == ENOSPC
+            || (nativeError.getResultCode() == EIO && diskNearlyFull()))) {
+      // A short write on a full disk reaches LMDB as EIO rather than ENOSPC.
       return new StoreException(StoreException.Reason.FULL, "no space left on device", e);
     }
     return new StoreException(StoreException.Reason.IO, "storage commit failed: " + e, e);
+  }
+
+  private boolean diskNearlyFull() {
+    try {
+      return Files.getFileStore(directory).getUsableSpace() < NEARLY_FULL_BYTES;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static Path prepareDirectory(Path dataDir) {

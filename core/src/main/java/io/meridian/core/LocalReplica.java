@@ -234,6 +234,10 @@ public final class LocalReplica {
 
   /** This node's committed state of {@code key}, if it was ever written. */
   public CompletableFuture<Optional<Crdt<?>>> read(DataKey key) {
+    if (quarantined.contains(key)) {
+      // Its copy here was lost to corruption: "absent" would be a lie until it is restored.
+      return CompletableFuture.failedFuture(repairing(key));
+    }
     return store
         .get(Table.DATA, key.storageKey())
         .thenApply(value -> value.<Crdt<?>>map(bytes -> StoredState.decode(key, bytes)))

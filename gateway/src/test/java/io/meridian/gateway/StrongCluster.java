@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Its own fixture rather than {@link ProcessCluster}: it needs per-cluster JVM options and
  * regions, and it keeps this test independent of changes to the shared one.
  */
-final class StrongCluster implements AutoCloseable {
+final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
   static final Duration FORMATION = Duration.ofMinutes(2);
   private static final Duration EXIT_GRACE = Duration.ofSeconds(20);
   private static final int LOG_TAIL_LINES = 60;
@@ -137,11 +137,13 @@ final class StrongCluster implements AutoCloseable {
     }
   }
 
-  int size() {
+  @Override
+  public int size() {
     return nodes.size();
   }
 
-  String id(int i) {
+  @Override
+  public String id(int i) {
     return nodes.get(i).id();
   }
 
@@ -163,7 +165,8 @@ final class StrongCluster implements AutoCloseable {
     return paused[i];
   }
 
-  URI uri(int i, String pathAndQuery) {
+  @Override
+  public URI uri(int i, String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + nodes.get(i).http() + pathAndQuery);
   }
 

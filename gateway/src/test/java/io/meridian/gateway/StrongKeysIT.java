@@ -302,7 +302,7 @@ class StrongKeysIT {
   }
 
   /** The final reads show, for every key, a revision at least that of every acknowledged write. */
-  private static void assertNoAcknowledgedWriteLost(List<Op> history) {
+  static void assertNoAcknowledgedWriteLost(List<Op> history) {
     Map<String, Long> acknowledged = new TreeMap<>();
     Map<String, Long> finalRead = new TreeMap<>();
     for (Op op : history) {

@@ -9,6 +9,7 @@ import io.meridian.replication.strong.History.Outcome;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * compare-and-set on the last revision this client saw of the key. Every operation is recorded with
  * its call and return times ({@link History.Recorder}, one JSON line each).
  *
+ * <p>Each line also names the node the request went to ({@code "node"}).
+ *
  * <p>Outcomes: 200, 404 and 412 are definite; 503 is a failure (nothing happened, dropped by the
  * checker); 504, a timeout or a connection broken after the request was sent leave a write's
  * outcome unknown. A read that did not answer is dropped (it changed nothing).
@@ -36,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StrongWorkload implements AutoCloseable {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
-  private final StrongCluster cluster;
+  private final Nodes nodes;
   private final History.Recorder recorder;
   private final int keys;
   private final long origin;
@@ -44,8 +47,23 @@ final class StrongWorkload implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final Map<String, AtomicLong> unexpected = new ConcurrentHashMap<>();
 
-  StrongWorkload(StrongCluster cluster, History.Recorder recorder, int keys, long origin) {
-    this.cluster = cluster;
+  /**
+   * The nodes the clients talk to: a {@link StrongCluster} on loopback, or nodes in network
+   * namespaces ({@link StrongWorkloadProcess}).
+   */
+  interface Nodes {
+    int size();
+
+    String id(int node);
+
+    URI uri(int node, String pathAndQuery);
+  }
+
+  /**
+   * @param origin the {@link System#nanoTime()} that is time 0 of the history
+   */
+  StrongWorkload(Nodes nodes, History.Recorder recorder, int keys, long origin) {
+    this.nodes = nodes;
     this.recorder = recorder;
     this.keys = keys;
     this.origin = origin;
@@ -83,7 +101,7 @@ final class StrongWorkload implements AutoCloseable {
     long sequence = 0;
     while (!stopping.get()) {
       String key = key(random.nextInt(keys));
-      int node = random.nextInt(cluster.size());
+      int node = random.nextInt(nodes.size());
       int dice = random.nextInt(100);
       Op op;
       if (dice < 50) {
@@ -96,7 +114,7 @@ final class StrongWorkload implements AutoCloseable {
                 ? write(http, process, node, key, value, 0)
                 : write(http, process, node, key, value, expected);
       }
-      recorder.record(op);
+      recorder.record(op, nodes.id(node));
       if (op.outcome() == Outcome.OK && (op.status() == 200 || op.status() == 412)) {
         if (op.revision() > 0) {
           lastSeen.put(key, op.revision());
@@ -108,7 +126,7 @@ final class StrongWorkload implements AutoCloseable {
   /** A linearizable GET of {@code key} through node {@code node}. */
   Op read(HttpClient http, String process, int node, String key) {
     HttpRequest request =
-        HttpRequest.newBuilder(cluster.uri(node, "/v1/strong/" + key))
+        HttpRequest.newBuilder(nodes.uri(node, "/v1/strong/" + key))
             .timeout(REQUEST_TIMEOUT)
             .GET()
             .build();
@@ -150,7 +168,7 @@ final class StrongWorkload implements AutoCloseable {
   Op write(HttpClient http, String process, int node, String key, String value, long expected) {
     Kind kind = expected > 0 ? Kind.CAS : Kind.WRITE;
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(cluster.uri(node, "/v1/strong/" + key))
+        HttpRequest.newBuilder(nodes.uri(node, "/v1/strong/" + key))
             .timeout(REQUEST_TIMEOUT)
             .header("Content-Type", "text/plain")
             .PUT(HttpRequest.BodyPublishers.ofString(value, UTF_8));

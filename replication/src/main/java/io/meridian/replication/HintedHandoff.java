@@ -39,6 +39,7 @@ final class HintedHandoff {
   private final MeridianConfig.Hints config;
   private final long deliveryTimeoutMillis;
   private final Predicate<String> isUp;
+  private final Predicate<String> inRing;
   private final java.util.function.Consumer<String> onExpired;
   private final Map<String, Long> pending = new TreeMap<>();
   private final Map<String, Delivery> inFlight = new HashMap<>();
@@ -56,12 +57,14 @@ final class HintedHandoff {
       MeridianConfig.Hints config,
       long deliveryTimeoutMillis,
       Predicate<String> isUp,
+      Predicate<String> inRing,
       java.util.function.Consumer<String> onExpired) {
     this.runtime = runtime;
     this.store = store;
     this.config = config;
     this.deliveryTimeoutMillis = deliveryTimeoutMillis;
     this.isUp = isUp;
+    this.inRing = inRing;
     this.onExpired = onExpired;
   }
 
@@ -120,16 +123,22 @@ final class HintedHandoff {
         continue;
       }
       boolean up = isUp.test(target);
+      boolean obsolete = !inRing.test(target);
       long since = now - lastScan.getOrDefault(target, Long.MIN_VALUE / 2);
-      if (since < (up ? minInterval : SWEEP_INTERVAL_MILLIS)) {
+      if (since < (up || obsolete ? minInterval : SWEEP_INTERVAL_MILLIS)) {
         continue;
       }
       lastScan.put(target, now);
-      scan(target, up);
+      scan(target, up && !obsolete, obsolete);
     }
   }
 
-  private void scan(String target, boolean deliver) {
+  /**
+   * Reads a batch of {@code target}'s hints: delivers the live ones if {@code deliver}, and drops
+   * the expired ones — or all of them if the target left the ring ({@code obsolete}), since its
+   * ranges now belong to other replicas, which anti-entropy brings up to date.
+   */
+  private void scan(String target, boolean deliver, boolean obsolete) {
     busy.add(target);
     runtime
         .onNode(
@@ -146,7 +155,7 @@ final class HintedHandoff {
               List<PeerMessage.KeyedDelta> live = new ArrayList<>();
               for (Store.Entry entry : entries) {
                 StoredDelta hint = StoredDelta.decode(entry.value());
-                if (hint.createdAtMillis() < oldestLive) {
+                if (obsolete || hint.createdAtMillis() < oldestLive) {
                   stale.add(entry.key());
                 } else if (deliver) {
                   liveKeys.add(entry.key());

@@ -37,6 +37,7 @@ final class QuorumCoordinator {
   private final HintedHandoff hints;
   private final MeridianConfig.Replication config;
   private final BiFunction<DataKey, Crdt<?>, Future<Void>> onApplied;
+  private final boolean clustered;
   private final Map<Long, PendingWrite> writes = new HashMap<>();
   private final Map<Long, PendingRead> reads = new HashMap<>();
   private final Map<Long, PendingForward> forwards = new LinkedHashMap<>();
@@ -51,6 +52,7 @@ final class QuorumCoordinator {
       LocalReplica replica,
       HintedHandoff hints,
       MeridianConfig.Replication config,
+      boolean clustered,
       BiFunction<DataKey, Crdt<?>, Future<Void>> onApplied) {
     this.runtime = runtime;
     this.membership = membership;
@@ -58,6 +60,8 @@ final class QuorumCoordinator {
     this.hints = hints;
     this.config = config;
     this.onApplied = onApplied;
+    this.clustered = clustered;
+    this.lastRestoreRetryMillis = runtime.now();
     // Request ids start from the clock so that a restarted node does not reuse the ids its previous
     // run sent, which peers may still remember as duplicates.
     this.nextRequestId = runtime.now() << 20;
@@ -284,7 +288,8 @@ final class QuorumCoordinator {
   void restoreFromPeers(DataKey key) {
     List<String> replicas = membership.preferenceList(key, config.n());
     List<String> peers = livePeers(replicas);
-    if (replicas.stream().allMatch(r -> r.equals(runtime.self()))) {
+    if (!clustered) {
+      // A node running alone held the only copy: there is nothing to restore it from.
       replica.clearQuarantine(key);
       return;
     }

@@ -67,10 +67,17 @@ public final class ReplicationNode {
             config.hints(),
             config.replication().timeoutMs(),
             target -> membership.isUp(target, runtime.now()),
+            membership::inRing,
             this::hintsExpired);
     this.coordinator =
         new QuorumCoordinator(
-            runtime, membership, replica, hints, config.replication(), this::bufferForOtherRegions);
+            runtime,
+            membership,
+            replica,
+            hints,
+            config.replication(),
+            config.cluster().clustered(),
+            this::bufferForOtherRegions);
     this.deltaBuffer = new DeltaBuffer(runtime, store, config.gossip().bufferMaxEntries());
     this.gossip =
         new RegionGossip(
@@ -109,10 +116,10 @@ public final class ReplicationNode {
    * and repairs to resume.
    */
   public Future<Void> start() {
-    return runtime
-        .onNode(replica.loadMerkle())
-        .compose(keys -> loadRememberedMembers())
-        .compose(loaded -> hints.load())
+    // Members first: a value quarantined while the trees load is restored from the ring's peers.
+    return loadRememberedMembers()
+        .compose(loaded -> runtime.onNode(replica.loadMerkle()))
+        .compose(keys -> hints.load())
         .compose(loaded -> deltaBuffer.load())
         .compose(loaded -> antiEntropy.load());
   }

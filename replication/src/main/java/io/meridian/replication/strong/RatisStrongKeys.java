@@ -244,10 +244,25 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       keys.server.start();
     } catch (IOException | RuntimeException e) {
       keys.close();
+      if (isBindFailure(e)) {
+        throw new ConfigException(
+            "raft.port", host + ":" + port + " is not available (" + describe(e) + ")");
+      }
       throw new ConfigException(
-          "raft.port", host + ":" + port + " is not available (" + describe(e) + ")");
+          "node.dataDir",
+          "the Raft state under " + raftDir + " cannot be used (" + describe(e) + ")");
     }
     return keys;
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException
+          || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- placement ---------------------------------------------------------------------------

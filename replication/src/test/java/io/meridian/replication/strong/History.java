@@ -149,9 +149,21 @@ public final class History {
     }
 
     public synchronized void record(Op op) {
+      write(op, op.toJson());
+    }
+
+    /**
+     * Records {@code op} with the node it was sent to, as a {@code "node"} field of its line (which
+     * {@link Op#fromJson} ignores).
+     */
+    public synchronized void record(Op op, String node) {
+      write(op, op.toJson().put("node", node));
+    }
+
+    private void write(Op op, JsonObject line) {
       ops.add(op);
       try {
-        out.write(op.toJson().encode());
+        out.write(line.encode());
         out.newLine();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
