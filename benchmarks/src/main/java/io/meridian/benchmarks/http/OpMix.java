@@ -83,6 +83,11 @@ final class OpMix {
   }
 
   /** Draws the next op; linear scan because there are at most five. */
+  /** The write that creates the keys the mix reads: the preload op of its first op. */
+  Op preloadOp() {
+    return ops[0].preloadOp();
+  }
+
   Op next(RandomGenerator random) {
     int draw = random.nextInt(cumulativeWeights[cumulativeWeights.length - 1]);
     for (int i = 0; i < ops.length; i++) {

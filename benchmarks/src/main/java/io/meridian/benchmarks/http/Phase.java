@@ -35,7 +35,7 @@ sealed interface Phase permits Phase.Preload, Phase.Timed {
       if (key >= workload.keys().keys()) {
         return Optional.empty();
       }
-      return Optional.of(workload.request(Op.KEY_PUT, key, random));
+      return Optional.of(workload.request(workload.preloadOp(), key, random));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.meridian.benchmarks.http;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
@@ -55,6 +56,11 @@ record Workload(String basePath, OpMix mix, KeyDistribution keys, int valueBytes
     }
   }
 
+  /** The write {@code --preload} uses to create the keys the mix reads. */
+  Op preloadOp() {
+    return mix.preloadOp();
+  }
+
   /** The next request of the mix, on a key from the distribution. */
   Request next(RandomGenerator random) {
     Op op = mix.next(random);
@@ -89,7 +95,40 @@ record Workload(String basePath, OpMix mix, KeyDistribution keys, int valueBytes
           new Request(
               op, HttpMethod.GET, basePath + "/v1/keys/" + KEY_PREFIX + key, "", Buffer.buffer());
       case HELLO -> new Request(op, HttpMethod.GET, basePath + "/", "", Buffer.buffer());
+      case STRONG_PUT ->
+          new Request(
+              op,
+              HttpMethod.PUT,
+              basePath + "/v1/strong/" + KEY_PREFIX + key,
+              "application/octet-stream",
+              Buffer.buffer(randomBytes(random)));
+      case STRONG_GET ->
+          new Request(
+              op, HttpMethod.GET, basePath + "/v1/strong/" + KEY_PREFIX + key, "", Buffer.buffer());
+      case ETCD_PUT ->
+          new Request(
+              op,
+              HttpMethod.POST,
+              basePath + "/v3/kv/put",
+              "application/json",
+              Buffer.buffer(
+                  "{\"key\":\""
+                      + base64(KEY_PREFIX + key)
+                      + "\",\"value\":\""
+                      + Base64.getEncoder().encodeToString(randomBytes(random))
+                      + "\"}"));
+      case ETCD_RANGE ->
+          new Request(
+              op,
+              HttpMethod.POST,
+              basePath + "/v3/kv/range",
+              "application/json",
+              Buffer.buffer("{\"key\":\"" + base64(KEY_PREFIX + key) + "\"}"));
     };
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private byte[] randomBytes(RandomGenerator random) {

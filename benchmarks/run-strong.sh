@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Strong keys against etcd in one run (issue 6): a 3-node Meridian cluster on loopback and a
+# 3-member etcd 3.4 cluster (Debian etcd-server, durable, data on disk), both driven by the same
+# load generator: PUT throughput and latency at 1, 16 and 64 concurrent clients, then linearizable
+# reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>.md.
+#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--data-parent /var/tmp]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+home="$(cd "$here/.." && pwd)"
+duration=20s warmup=5s parent=/var/tmp
+while (($#)); do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --data-parent) parent="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v etcd >/dev/null 2>&1; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "etcd is not installed and this is not root: apt-get install etcd-server" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+fi
+if [[ ! -d "$home/benchmarks/target/lib" || ! -d "$home/gateway/target/lib" ]]; then
+  (cd "$home" && mvn -B -q -DskipTests -Dspotless.check.skip=true install)
+fi
+read -r -a jvm_flags <"$home/gateway/target/launcher/jvm-flags"
+work="$(mktemp -d "$parent/meridian-strong-bench.XXXXXX")"
+mkdir -p "$work/cp" && cp -R "$home/benchmarks/target/classes" "$home/benchmarks/target/lib" "$work/cp/"
+classpath="$work/cp/classes:$work/cp/lib/*"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+base=$((20000 + RANDOM % 20000))
+# etcd: 3 members, client ports base+500.., peer ports base+600..
+cluster=""
+for i in 1 2 3; do cluster+="e$i=http://127.0.0.1:$((base + 600 + i)),"; done
+cluster="${cluster%,}"
+for i in 1 2 3; do
+  etcd --name "e$i" --data-dir "$work/etcd-$i" \
+    --listen-client-urls "http://127.0.0.1:$((base + 500 + i))" \
+    --advertise-client-urls "http://127.0.0.1:$((base + 500 + i))" \
+    --listen-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
+    --initial-cluster "$cluster" --initial-cluster-state new \
+    --initial-cluster-token meridian-bench --log-level error >"$work/etcd-$i.log" 2>&1 &
+  pids+=($!)
+done
+etcd_url="http://127.0.0.1:$((base + 501))"
+
+# Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
+MERIDIAN_OPTS="-Xmx512m" "$home/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
+  --base-port "$base" --data-dir "$work/meridian" >"$work/meridian.log" 2>&1 &
+pids+=($!)
+meridian_url="http://127.0.0.1:$base"
+for _ in $(seq 1 240); do
+  if curl -sf -X PUT "$meridian_url/v1/strong/ready" --data-binary x >/dev/null 2>&1 \
+    && curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null 2>&1; then
+    break
+  fi
+  sleep 1
+done
+curl -sf -X PUT "$meridian_url/v1/strong/ready" --data-binary x >/dev/null \
+  || { tail -30 "$work/meridian.log" >&2; echo "Meridian strong keys never became ready" >&2; exit 1; }
+
+run() { # url mix connections [--preload]
+  java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
+    --url "$1" --mix "$2=1" --connections "$3" --duration "$duration" --warmup "$warmup" \
+    --keys 1000 --value-bytes 100 --output json "${@:4}"
+}
+row() { # label json op
+  python3 -c '
+import json, sys
+d = json.loads(sys.argv[2])["ops"][sys.argv[3]]
+l = d["latencyMicros"]
+print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)))
+' "$1" "$2" "$3"
+}
+rows=()
+for c in 1 16 64; do
+  rows+=("$(row "Meridian strong PUT, $c clients" "$(run "$meridian_url" strong-put "$c")" strong-put)")
+  rows+=("$(row "etcd 3.4 PUT, $c clients" "$(run "$etcd_url" etcd-put "$c")" etcd-put)")
+done
+for c in 16 64; do
+  rows+=("$(row "Meridian linearizable GET, $c clients" "$(run "$meridian_url" strong-get "$c" --preload)" strong-get)")
+  rows+=("$(row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
+done
+
+report="$home/benchmarks/results/strong-$(date +%F).md"
+mkdir -p "$(dirname "$report")"
+{
+  echo "## Strong keys vs etcd, $(date -u +%FT%TZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
+    "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
+    "commit $(git -C "$home" rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}."
+  echo
+  echo "| workload | ops/s | p50 ms | p99 ms | errors |"
+  echo "|---|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$report"
