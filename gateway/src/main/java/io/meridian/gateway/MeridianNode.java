@@ -10,6 +10,7 @@ import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.HazelcastCluster;
 import io.meridian.replication.ReplicationVerticle;
 import io.meridian.replication.strong.RatisStrongKeys;
+import io.meridian.replication.strong.StrongKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -23,6 +24,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -110,6 +112,9 @@ public final class MeridianNode {
                 () -> new HttpApiVerticle(services),
                 new DeploymentOptions().setInstances(instances)),
             Stage.HTTP);
+    if (!config.cluster().clustered()) {
+      awaitStrongLeaders();
+    }
     lifecycle.transition(NodeLifecycle.State.SERVING);
     log.info("serving HTTP on {}:{}", config.http().host(), config.http().port());
   }
@@ -159,6 +164,30 @@ public final class MeridianNode {
             // Per-route HTTP server metrics are RouteMetrics' (cheaper on the hot path).
             .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     return new VertxOptions().setMetricsOptions(metrics);
+  }
+
+  /**
+   * A node running alone is every Raft group's only voter: it reports healthy once each group has
+   * elected it, so strong keys work as soon as {@code /health} says so. Bounded: a group that does
+   * not elect in time answers 503 until it does.
+   */
+  private void awaitStrongLeaders() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try {
+        List<StrongKeys.GroupStatus> groups = strong.groups().await(5, TimeUnit.SECONDS);
+        if (groups.stream().allMatch(group -> group.leader().isPresent())) {
+          return;
+        }
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        log.debug("strong groups not ready yet: {}", e.toString());
+      }
+    }
+    log.warn("not every strong-key group elected a leader in time; they answer 503 until they do");
   }
 
   /** The start-up stage whose ports a bind failure can be about. */

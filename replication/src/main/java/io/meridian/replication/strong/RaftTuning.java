@@ -113,7 +113,8 @@ record RaftTuning(
         properties, SizeInBytes.valueOf(entryLimit.getSize() + 64 * 1024));
     RaftServerConfigKeys.Log.setSegmentSizeMax(
         properties, SizeInBytes.valueOf(Math.max(8L << 20, 4L * entryLimit.getSize())));
-    RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(1 << 20));
+    // Small: every group preallocates this on disk, and eight groups should not take a small disk.
+    RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(64 << 10));
     GrpcConfigKeys.setMessageSizeMax(
         properties, SizeInBytes.valueOf(Math.max(64L << 20, 4L * entryLimit.getSize())));
     return properties;

@@ -55,6 +55,7 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,6 +160,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
    * @throws ConfigException when the Raft port cannot be bound or the directory used
    */
   public static RatisStrongKeys start(MeridianConfig config, Store store) {
+    // Ratis ends the JVM on some storage failures (a full disk during an election); a node must
+    // stay up and answer 503/507 instead, so Ratis may only throw.
+    ExitUtils.disableSystemExit();
     RaftMember self =
         new RaftMember(
             config.node().id(),
