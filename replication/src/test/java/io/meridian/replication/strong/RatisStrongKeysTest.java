@@ -217,8 +217,9 @@ class RatisStrongKeysTest {
               for (RatisStrongKeys node : nodes) {
                 if (node != null) {
                   StrongKeys.GroupStatus status = node.groupStatus().get(group);
-                  if (status.role().equals("leader")) {
-                    leader[0] = status.leader().orElseThrow();
+                  // A new leader may report its role before it names itself leader.
+                  if (status.role().equals("leader") && status.leader().isPresent()) {
+                    leader[0] = status.leader().get();
                     return true;
                   }
                 }
