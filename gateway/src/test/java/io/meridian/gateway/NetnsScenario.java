@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A scenario script of {@code gateway/src/test/shell} run from JUnit: real node processes, each in
  * its own network namespace ({@code netns-cluster.sh}). The script prints every measurement and
- * check and exits 0 when they all passed; its output is echoed to the test's output as it comes.
- * On failure the script prints the tails of the node logs and all of them are kept in the directory
+ * check and exits 0 when they all passed; its output is echoed to the test's output as it comes. On
+ * failure the script prints the tails of the node logs and all of them are kept in the directory
  * given; on timeout its process tree is ended and stale namespaces are removed.
  */
 final class NetnsScenario {
