@@ -35,6 +35,7 @@ import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
 import org.lmdbjava.GetOp;
 import org.lmdbjava.LmdbException;
 import org.lmdbjava.LmdbNativeException;
@@ -159,7 +160,10 @@ public final class LmdbStore implements Store {
               .setMapSize(config.mapSizeMb() << 20)
               .setMaxDbs(Table.values().length)
               .setMaxReaders(126)
-              .open(directory.toFile());
+              // A reader slot belongs to its read transaction, not to the thread that opened it.
+              // With per-thread slots, a pooled thread (ours or Ratis') that ends after close()
+              // runs LMDB's thread-exit hook on the unmapped lock file and crashes the JVM.
+              .open(directory.toFile(), EnvFlags.MDB_NOTLS);
     } catch (LmdbException e) {
       throw new StoreException(
           StoreException.Reason.IO, "cannot open LMDB environment in " + directory, e);
