@@ -69,7 +69,7 @@ jcmd "$node1" JFR.stop name=bench >/dev/null
 read -r c_get c_get_p50 c_get_p99 <<<"$(figures "$(load "http://127.0.0.1:$base" key-get --preload)" key-get)"
 profile=$(jfr print --events jdk.ExecutionSample "$work/node1.jfr" | python3 -c '
 import collections, re, sys
-threads, meridian = collections.Counter(), collections.Counter()
+threads, meridian, leaves = collections.Counter(), collections.Counter(), collections.Counter()
 for event in sys.stdin.read().split("jdk.ExecutionSample")[1:]:
     name = re.search(r"sampledThread = \"([^\"]+)\"", event)
     frames = re.findall(r"^\s+([\w.$<>]+)\(", event, re.M)
@@ -77,10 +77,12 @@ for event in sys.stdin.read().split("jdk.ExecutionSample")[1:]:
         continue
     thread = re.sub(r"\d+", "N", name.group(1) if name else "?")
     threads[thread] += 1
+    leaves[".".join(frames[0].split(".")[:3])] += 1
     for frame in set(f for f in frames if f.startswith("io.meridian")):
         meridian[frame] += 1
 total = sum(threads.values())
 print("samples by thread: " + ", ".join("%s %.0f%%" % (t, 100.0 * c / total) for t, c in threads.most_common(6)))
+print("where the CPU is (package of the running frame): " + ", ".join("%s %.0f%%" % (p, 100.0 * c / total) for p, c in leaves.most_common(10)))
 print("Meridian frames on the stack (share of all samples): " + ", ".join("%s %.0f%%" % (f.split(".")[-2] + "." + f.split(".")[-1], 100.0 * c / total) for f, c in meridian.most_common(12)))
 ')
 

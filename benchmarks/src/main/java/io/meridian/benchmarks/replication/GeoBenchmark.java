@@ -1,14 +1,14 @@
 package io.meridian.benchmarks.replication;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -28,28 +28,29 @@ import org.HdrHistogram.Histogram;
  * [seconds]}. Prints one JSON object.
  */
 public final class GeoBenchmark {
-  private final Vertx vertx = Vertx.vertx();
-  private final HttpClient client = vertx.createHttpClient();
+  // One request at a time, so a plain blocking client: the Vert.x 5.0.x pooled client stalled
+  // here after a few thousand keep-alive requests (see LoadVerticle on eclipse-vertx/vert.x#6169).
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   public static void main(String[] args) throws Exception {
     GeoBenchmark benchmark = new GeoBenchmark();
-    try {
-      JsonObject result =
-          switch (args[0]) {
-            case "lag" ->
-                benchmark.lag(
-                    URI.create(args[1]),
-                    URI.create(args[2]),
-                    args.length > 3 ? Integer.parseInt(args[3]) : 300);
-            case "bandwidth" ->
-                benchmark.bandwidth(
-                    URI.create(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 30);
-            default -> throw new IllegalArgumentException("lag or bandwidth, not " + args[0]);
-          };
-      System.out.println(result.encodePrettily());
-    } finally {
-      benchmark.vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    JsonObject result =
+        switch (args[0]) {
+          case "lag" ->
+              benchmark.lag(
+                  URI.create(args[1]),
+                  URI.create(args[2]),
+                  args.length > 3 ? Integer.parseInt(args[3]) : 300);
+          case "bandwidth" ->
+              benchmark.bandwidth(
+                  URI.create(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 30);
+          default -> throw new IllegalArgumentException("lag or bandwidth, not " + args[0]);
+        };
+    System.out.println(result.encodePrettily());
   }
 
   private JsonObject lag(URI writer, URI reader, int writes) throws Exception {
@@ -58,13 +59,13 @@ public final class GeoBenchmark {
     int timedOut = 0;
     for (int i = 0; i < writes; i++) {
       String path = "/v1/keys/lag-" + run + "-" + i;
-      Reply put = request(writer, HttpMethod.PUT, path, Buffer.buffer("v" + i));
+      Reply put = request(writer, "PUT", path, ("v" + i).getBytes(StandardCharsets.UTF_8));
       if (put.status() != 200) {
         throw new IllegalStateException("PUT answered " + put.status() + ": " + put.body());
       }
       long acknowledged = System.nanoTime();
       long deadline = acknowledged + TimeUnit.SECONDS.toNanos(30);
-      while (request(reader, HttpMethod.GET, path, null).status() != 200) {
+      while (request(reader, "GET", path, null).status() != 200) {
         if (System.nanoTime() > deadline) {
           timedOut++;
           break;
@@ -88,7 +89,11 @@ public final class GeoBenchmark {
       for (int i = 0; i < 500; i++) {
         add.add("element-" + (batch * 500 + i));
       }
-      request(writer, HttpMethod.POST, key, new JsonObject().put("add", add).toBuffer());
+      request(
+          writer,
+          "POST",
+          key,
+          new JsonObject().put("add", add).toString().getBytes(StandardCharsets.UTF_8));
     }
     Thread.sleep(3_000); // let the preload ship, so the measurement sees steady state only
     JsonObject before = status(writer);
@@ -106,7 +111,7 @@ public final class GeoBenchmark {
           op % 2 == 0
               ? new JsonObject().put("add", new JsonArray().add("element-" + next++))
               : new JsonObject().put("remove", new JsonArray().add("element-" + oldest++));
-      request(writer, HttpMethod.POST, key, body.toBuffer());
+      request(writer, "POST", key, body.toString().getBytes(StandardCharsets.UTF_8));
     }
     Thread.sleep(3_000); // the last shipments are acknowledged
     double elapsed = (System.nanoTime() - started) / 1e9;
@@ -135,34 +140,29 @@ public final class GeoBenchmark {
   }
 
   private long encodedBytes(URI node, String key) throws Exception {
-    JsonObject explain = request(node, HttpMethod.GET, key + "?explain=true", null).json();
+    JsonObject explain = request(node, "GET", key + "?explain=true", null).json();
     return explain.getJsonArray("replicas").getJsonObject(0).getLong("bytes");
   }
 
   private JsonObject status(URI node) throws Exception {
-    return request(node, HttpMethod.GET, "/v1/cluster/status", null).json();
+    return request(node, "GET", "/v1/cluster/status", null).json();
   }
 
-  private record Reply(int status, Buffer body) {
+  private record Reply(int status, String body) {
     JsonObject json() {
-      return body.toJsonObject();
+      return new JsonObject(body);
     }
   }
 
-  private Reply request(URI base, HttpMethod method, String path, Buffer body) throws Exception {
-    RequestOptions options =
-        new RequestOptions()
-            .setMethod(method)
-            .setHost(base.getHost())
-            .setPort(base.getPort())
-            .setURI(path)
-            .setTimeout(10_000);
-    return client
-        .request(options)
-        .compose(request -> body == null ? request.send() : request.send(body))
-        .compose(
-            (HttpClientResponse response) ->
-                response.body().map(bytes -> new Reply(response.statusCode(), bytes)))
-        .await(20, TimeUnit.SECONDS);
+  private Reply request(URI base, String method, String path, byte[] body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", method.equals("PUT") ? "text/plain" : "application/json")
+            .method(
+                method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body))
+            .build();
+    var response = client.send(request, BodyHandlers.ofString());
+    return new Reply(response.statusCode(), response.body());
   }
 }
