@@ -45,7 +45,8 @@ final class FreePorts {
   /** The first port of {@code net.ipv4.ip_local_port_range}, or Linux's default. */
   private static int ephemeralLow() {
     try {
-      return Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
+      // Line by line: procfs reports a size of 0, and Files.readString then returns one byte.
+      return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).get(0).trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 32768;
     }

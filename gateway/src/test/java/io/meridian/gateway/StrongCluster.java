@@ -18,11 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -77,17 +75,14 @@ final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
   static StrongCluster start(Path dir, int size, List<String> jvmOptions, String... overrides)
       throws IOException {
     Files.createDirectories(dir);
-    Set<Integer> taken = new HashSet<>();
     List<NodeFiles> nodes = new ArrayList<>();
     List<String> seeds = new ArrayList<>();
+    // Nodes are killed and restarted on the same ports: below the ephemeral range (FreePorts).
+    List<Integer> free = FreePorts.take(4 * size);
     int[][] ports = new int[size][4];
     for (int i = 0; i < size; i++) {
       for (int p = 0; p < 4; p++) {
-        int port;
-        do {
-          port = TestNode.freePort();
-        } while (!taken.add(port));
-        ports[i][p] = port;
+        ports[i][p] = free.get(4 * i + p);
       }
       seeds.add("\"127.0.0.1:" + ports[i][1] + "\"");
     }
