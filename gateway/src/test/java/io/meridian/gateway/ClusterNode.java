@@ -152,7 +152,10 @@ record ClusterNode(
     List<String> command =
         new ArrayList<>(
             List.of(
-                home().resolve("bin/meridian").toString(), "start", "--config", config.toString()));
+                MeridianHome.path().resolve("bin/meridian").toString(),
+                "start",
+                "--config",
+                config.toString()));
     for (String override : overrides) {
       command.add("--set");
       command.add(override);
@@ -184,17 +187,5 @@ record ClusterNode(
         "  w: " + majority,
         "  r: " + majority,
         "");
-  }
-
-  /** The repository root: {@code -Dmeridian.home}, or the first directory up with bin/meridian. */
-  private static Path home() {
-    String configured = System.getProperty("meridian.home");
-    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isExecutable(p.resolve("bin/meridian"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no bin/meridian above " + start);
   }
 }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.fail;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +79,7 @@ final class NetnsScenario {
   static Run runScenario(String script, Duration timeout, Map<String, String> environment)
       throws Exception {
     String name = script.replaceFirst("\\.sh$", "");
-    Path logs = home().resolve("gateway/target/netns-logs").resolve(name);
+    Path logs = MeridianHome.path().resolve("gateway/target/netns-logs").resolve(name);
     deleteRecursively(logs);
     Map<String, String> env = new HashMap<>(environment);
     env.put("NC_KEEP_LOGS", logs.toString());
@@ -104,7 +103,7 @@ final class NetnsScenario {
   private static Run run(List<String> command, Duration timeout, Map<String, String> environment)
       throws Exception {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("MERIDIAN_HOME", home().toString());
+    builder.environment().put("MERIDIAN_HOME", MeridianHome.path().toString());
     builder.environment().putAll(environment);
     Process process = builder.start();
     List<String> output = Collections.synchronizedList(new ArrayList<>());
@@ -166,18 +165,6 @@ final class NetnsScenario {
   }
 
   static Path shell() {
-    return home().resolve("gateway/src/test/shell");
-  }
-
-  /** The repository: the first directory with {@code bin/meridian} above {@code meridian.home}. */
-  static Path home() {
-    String configured = System.getProperty("meridian.home");
-    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isExecutable(p.resolve("bin/meridian"))) {
-        return p;
-      }
-    }
-    throw new UncheckedIOException(new IOException("no bin/meridian above " + start));
+    return MeridianHome.path().resolve("gateway/src/test/shell");
   }
 }

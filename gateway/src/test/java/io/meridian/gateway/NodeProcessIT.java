@@ -106,7 +106,7 @@ class NodeProcessIT {
   private NodeProcess start(Path dataDir, String name) throws IOException {
     int port = TestNode.freePort();
     List<String> command =
-        new ArrayList<>(List.of(home().resolve("bin/meridian").toString(), "start"));
+        new ArrayList<>(List.of(MeridianHome.path().resolve("bin/meridian").toString(), "start"));
     for (String setting : TestNode.config(port, dataDir)) {
       command.add("--set");
       command.add(setting);
@@ -127,17 +127,6 @@ class NodeProcessIT {
         .failFast("the node process exited; see " + log, () -> !process.isAlive())
         .until(node::isHealthy);
     return node;
-  }
-
-  private static Path home() {
-    String home = System.getProperty("meridian.home");
-    Path start = home != null ? Path.of(home) : Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isExecutable(p.resolve("bin/meridian"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no bin/meridian above " + start);
   }
 
   private static HttpClient client() {

@@ -14,14 +14,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -406,20 +404,7 @@ final class ProcessCluster implements AutoCloseable {
       }
     }
     stopped.clear();
-    started.stream().filter(Process::isAlive).forEach(Process::destroy);
-    Instant deadline = Instant.now().plus(EXIT_GRACE);
-    for (Process process : started) {
-      try {
-        long left = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
-        if (!process.waitFor(left, TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
+    Signals.stopAll(started, EXIT_GRACE);
     processes.clear();
   }
 

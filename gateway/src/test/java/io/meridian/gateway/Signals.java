@@ -42,4 +42,30 @@ final class Signals {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Stops every process still running: SIGTERM to all, then SIGKILL to those that have not exited
+   * within {@code grace} of it.
+   */
+  static void stopAll(Iterable<Process> processes, Duration grace) {
+    processes.forEach(
+        p -> {
+          if (p.isAlive()) {
+            p.destroy();
+          }
+        });
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Process process : processes) {
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

@@ -117,7 +117,7 @@ final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
       nodes.add(node);
     }
     StrongCluster cluster =
-        new StrongCluster(home(), nodes, List.copyOf(jvmOptions), List.of(overrides));
+        new StrongCluster(MeridianHome.path(), nodes, List.copyOf(jvmOptions), List.of(overrides));
     try {
       for (int i = 0; i < size; i++) {
         cluster.launch(i);
@@ -265,7 +265,7 @@ final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
       processes[i] = null;
       paused[i] = false;
     }
-    signal(process, "KILL");
+    Signals.send(process, "KILL");
     try {
       process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -277,11 +277,11 @@ final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
     synchronized (this) {
       paused[i] = true;
     }
-    signal(processes[i], "STOP");
+    Signals.send(processes[i], "STOP");
   }
 
   void sigcont(int i) {
-    signal(processes[i], "CONT");
+    Signals.send(processes[i], "CONT");
     synchronized (this) {
       paused[i] = false;
     }
@@ -369,52 +369,9 @@ final class StrongCluster implements StrongWorkload.Nodes, AutoCloseable {
         process = paused[i] ? processes[i] : null;
       }
       if (process != null && process.isAlive()) {
-        signal(process, "CONT");
+        Signals.send(process, "CONT");
       }
     }
-    started.stream().filter(Process::isAlive).forEach(Process::destroy);
-    Instant deadline = Instant.now().plus(EXIT_GRACE);
-    for (Process process : started) {
-      try {
-        long left = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
-        if (!process.waitFor(left, TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private static void signal(Process process, String signal) {
-    try {
-      Process kill =
-          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
-              .redirectErrorStream(true)
-              .start();
-      String output = new String(kill.getInputStream().readAllBytes(), UTF_8);
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException(
-            "kill -" + signal + " " + process.pid() + " failed: " + output);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Path home() {
-    String configured = System.getProperty("meridian.home");
-    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isExecutable(p.resolve("bin/meridian"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no bin/meridian above " + start);
+    Signals.stopAll(started, EXIT_GRACE);
   }
 }

@@ -64,7 +64,7 @@ class StrongPartitionIT {
   @Test
   void leaderCutOffTwentySeconds_minorityAcknowledgesNoWrite_historiesAreLinearizable()
       throws Exception {
-    Path out = NetnsScenario.home().resolve("gateway/target/strong-partition");
+    Path out = MeridianHome.path().resolve("gateway/target/strong-partition");
     NetnsScenario.runScenario(
         "strong-partition.sh",
         SCENARIO_TIMEOUT,
