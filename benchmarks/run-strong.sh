@@ -3,15 +3,20 @@
 # 3-member etcd 3.4 cluster (Debian etcd-server, durable, data on disk), both driven by the same
 # load generator: PUT throughput and latency at 1, 16 and 64 concurrent clients, then linearizable
 # reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>.md.
-#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--data-parent /var/tmp]
+# Before the first phase each cluster gets untimed load (puts, then reads) for --jit-warmup, so
+# that the JVMs' JIT has compiled the hot paths before anything is measured (a cold 3-node
+# cluster is still compiling a minute in; etcd gets the same load, for symmetry).
+#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 30s]
+#                            [--data-parent /var/tmp]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 home="$(cd "$here/.." && pwd)"
-duration=20s warmup=5s parent=/var/tmp
+duration=20s warmup=5s jit_warmup=30s parent=/var/tmp
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --jit-warmup) jit_warmup="$2"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -84,6 +89,18 @@ l = d["latencyMicros"]
 print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)))
 ' "$1" "$2" "$3"
 }
+warm() { # url put-op get-op: untimed load, results discarded
+  local url=$1
+  shift
+  for op in "$@"; do
+    java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
+      --url "$url" --mix "$op=1" --connections 16 --duration "$jit_warmup" --warmup 0s \
+      --keys 1000 --value-bytes 100 >/dev/null
+  done
+}
+warm "$meridian_url" strong-put strong-get
+warm "$etcd_url" etcd-put etcd-range
+
 rows=()
 for c in 1 16 64; do
   rows+=("$(row "Meridian strong PUT, $c clients" "$(run "$meridian_url" strong-put "$c")" strong-put)")
@@ -102,7 +119,7 @@ mkdir -p "$(dirname "$report")"
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
     "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
     "commit $(git -C "$home" rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}."
+  echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; each cluster first got ${jit_warmup} of untimed puts and ${jit_warmup} of reads (JIT warm-up)."
   echo
   echo "| workload | ops/s | p50 ms | p99 ms | errors |"
   echo "|---|---:|---:|---:|---:|"

@@ -83,7 +83,7 @@ final class QuorumCoordinator {
     }
     List<String> peers = livePeers(replicas);
     if (1 + peers.size() < required) {
-      return Future.failedFuture(unavailable(1 + peers.size(), required));
+      return Future.failedFuture(ReplicationException.unavailable(1 + peers.size(), required));
     }
     Promise<Replicated<Mutation<?>>> promise = Promise.promise();
     runtime
@@ -191,7 +191,7 @@ final class QuorumCoordinator {
     }
     List<String> peers = livePeers(replicas);
     if (1 + peers.size() < required) {
-      return Future.failedFuture(unavailable(1 + peers.size(), required));
+      return Future.failedFuture(ReplicationException.unavailable(1 + peers.size(), required));
     }
     long id = nextRequestId++;
     Promise<Replicated<Optional<Crdt<?>>>> promise = Promise.promise();
@@ -422,7 +422,7 @@ final class QuorumCoordinator {
     Optional<String> target =
         replicas.stream().filter(r -> membership.isUp(r, runtime.now())).findFirst();
     if (target.isEmpty()) {
-      return Future.failedFuture(unavailable(0, required));
+      return Future.failedFuture(ReplicationException.unavailable(0, required));
     }
     long id = nextRequestId++;
     Promise<PeerMessage.Outcome> promise = Promise.promise();
@@ -445,7 +445,7 @@ final class QuorumCoordinator {
   }
 
   private int required(Optional<Consistency> consistency, int configuredDefault) {
-    return consistency.map(c -> c.required(config.n())).orElse(configuredDefault);
+    return Consistency.required(consistency, config.n(), configuredDefault);
   }
 
   private static Future<Replicated<Mutation<?>>> written(PeerMessage.Outcome outcome) {
@@ -479,14 +479,6 @@ final class QuorumCoordinator {
     }
     return new PeerMessage.Outcome.Failed(
         RemoteFailure.of(cause), acked, required, String.valueOf(cause.getMessage()));
-  }
-
-  private static ReplicationException unavailable(int live, int required) {
-    return new ReplicationException(
-        ReplicationException.Reason.UNAVAILABLE,
-        0,
-        required,
-        required + " replicas required but " + live + " of the key's replicas are up");
   }
 
   private static ReplicationException notAReplica(int required) {

@@ -28,6 +28,15 @@ public final class ReplicationException extends RuntimeException {
     this.required = required;
   }
 
+  /** Fewer of a key's replicas are up than a request requires; nothing was written. */
+  static ReplicationException unavailable(int live, int required) {
+    return new ReplicationException(
+        Reason.UNAVAILABLE,
+        0,
+        required,
+        required + " replicas required but " + live + " of the key's replicas are up");
+  }
+
   public Reason reason() {
     return reason;
   }

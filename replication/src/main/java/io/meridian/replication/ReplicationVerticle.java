@@ -277,8 +277,19 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
     return status == null ? 0 : status.members().stream().filter(m -> m.status() == wanted).count();
   }
 
-  /** A coordinator usable from any Vert.x context. */
+  /**
+   * A coordinator usable from any Vert.x context. A node running alone has no peers to coordinate
+   * with: its client reads and writes go straight to the local replica.
+   */
   public Coordinator coordinator() {
+    Coordinator viaProtocol = protocolCoordinator();
+    return membership.isPresent()
+        ? viaProtocol
+        : new LocalCoordinator(replica, config.replication(), viaProtocol);
+  }
+
+  /** A coordinator that runs every request on the protocol context of the {@link #node}. */
+  private Coordinator protocolCoordinator() {
     return new Coordinator() {
       @Override
       public Future<Replicated<Mutation<?>>> write(
