@@ -3,15 +3,17 @@
 # 3-member etcd 3.4 cluster (Debian etcd-server, durable, data on disk), both driven by the same
 # load generator: PUT throughput and latency at 1, 16 and 64 concurrent clients, then linearizable
 # reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>.md.
-# Before the first phase each cluster gets untimed load (puts, then reads) for --jit-warmup, so
-# that the JVMs' JIT has compiled the hot paths before anything is measured (a cold 3-node
-# cluster is still compiling a minute in; etcd gets the same load, for symmetry).
-#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 30s]
+# Before the first phase each cluster gets untimed load (puts, then reads, 64 clients) for
+# --jit-warmup each, so that the JVMs' JIT has compiled the hot paths before anything is measured:
+# Ratis, gRPC, Hazelcast and Vert.x make ~24,000 methods to compile, and at a few hundred requests
+# a second a cold node's C2 compiler still takes most of a core minutes in. etcd gets the same
+# load, for symmetry.
+#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 60s]
 #                            [--data-parent /var/tmp]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 home="$(cd "$here/.." && pwd)"
-duration=20s warmup=5s jit_warmup=30s parent=/var/tmp
+duration=20s warmup=5s jit_warmup=60s parent=/var/tmp
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -94,7 +96,7 @@ warm() { # url put-op get-op: untimed load, results discarded
   shift
   for op in "$@"; do
     java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
-      --url "$url" --mix "$op=1" --connections 16 --duration "$jit_warmup" --warmup 0s \
+      --url "$url" --mix "$op=1" --connections 64 --duration "$jit_warmup" --warmup 0s \
       --keys 1000 --value-bytes 100 >/dev/null
   done
 }

@@ -29,6 +29,7 @@ public final class Main implements Callable<Integer> {
   static final int EXIT_BAD_CONFIG = 2;
 
   public static void main(String[] args) {
+    poolAsyncCompletions();
     CommandLine commandLine = new CommandLine(new Main());
     commandLine.setParameterExceptionHandler(
         (e, arguments) -> {
@@ -36,6 +37,21 @@ public final class Main implements Callable<Integer> {
           return EXIT_BAD_CONFIG;
         });
     System.exit(commandLine.execute(args));
+  }
+
+  /**
+   * {@code CompletableFuture}'s {@code *Async} methods without an executor run on the common
+   * fork-join pool only when its parallelism is above one; below three cores it is one, and each
+   * such task gets a thread of its own instead. Ratis' client completes every reply that way, so
+   * under strong-key load a node started and ended hundreds of threads a second. Must run before
+   * anything touches the common pool.
+   */
+  private static void poolAsyncCompletions() {
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null) {
+      int processors = Runtime.getRuntime().availableProcessors();
+      System.setProperty(parallelism, Integer.toString(Math.max(2, processors - 1)));
+    }
   }
 
   @Override
