@@ -345,10 +345,11 @@ class AntiEntropyIT {
 
         JsonObject repair = Repairs.run(cluster, wiped, "", REPAIR);
         assertRepairDone(repair);
-        assertThat(repair.getLong("keysRepaired"))
-            .as("keys repaired on the wiped node: %s", repair)
-            .isGreaterThanOrEqualTo(cold.acknowledged().size());
-        cold.awaitCopiesOn(wiped, path -> true);
+        // Only anti-entropy brings the cold keys back (they were written with consistency=all, so
+        // no hints, and nothing reads them). Which repair does it varies: the wiped node also
+        // starts one of its own when its ring fills with the members it sees, and the repair
+        // started here queues behind it. Either way, once this one is done every copy is back.
+        cold.assertCopiesOn(wiped, path -> true);
         load.awaitCopyHoldsAcknowledged(wiped, path -> true);
         awaitAcknowledged(load, Duration.ofSeconds(3));
         load.stop();

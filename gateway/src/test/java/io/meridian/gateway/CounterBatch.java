@@ -124,22 +124,26 @@ final class CounterBatch {
    * exact.
    */
   void awaitCopiesOn(int i, Predicate<String> paths) {
-    Map<String, String> expected = expected(paths);
-    await(cluster.id(i) + "'s own copies of " + expected.size() + " counters as written")
+    await(cluster.id(i) + "'s own copies of the counters as written")
         .atMost(CONVERGENCE)
         .pollInterval(Duration.ofSeconds(1))
         .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              Map<String, String> wrong = new LinkedHashMap<>();
-              copiesOn(i, paths)
-                  .forEach(
-                      (path, copy) -> {
-                        if (!copy.equals(expected.get(path))) {
-                          wrong.put(path, copy + " (written: " + expected.get(path) + ")");
-                        }
-                      });
-              assertThat(wrong).as("copies on %s that differ", cluster.id(i)).isEmpty();
+        .untilAsserted(() -> assertCopiesOn(i, paths));
+  }
+
+  /** Node {@code i}'s own copy of every acknowledged counter on {@code paths} equals it, now. */
+  void assertCopiesOn(int i, Predicate<String> paths) {
+    Map<String, String> expected = expected(paths);
+    Map<String, String> wrong = new LinkedHashMap<>();
+    copiesOn(i, paths)
+        .forEach(
+            (path, copy) -> {
+              if (!copy.equals(expected.get(path))) {
+                wrong.put(path, copy + " (written: " + expected.get(path) + ")");
+              }
             });
+    assertThat(wrong)
+        .as("copies on %s of %d counters that differ", cluster.id(i), expected.size())
+        .isEmpty();
   }
 }
