@@ -91,7 +91,7 @@ l = d["latencyMicros"]
 print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)))
 ' "$1" "$2" "$3"
 }
-warm() { # url put-op get-op: untimed load, results discarded
+warm() { # url op...: untimed load of each op in turn, results discarded
   local url=$1
   shift
   for op in "$@"; do

@@ -347,8 +347,9 @@ class AntiEntropyIT {
         assertRepairDone(repair);
         // Only anti-entropy brings the cold keys back (they were written with consistency=all, so
         // no hints, and nothing reads them). Which repair does it varies: the wiped node also
-        // starts one of its own when its ring fills with the members it sees, and the repair
-        // started here queues behind it. Either way, once this one is done every copy is back.
+        // starts one of its own when its ring fills with the members it sees, and a repair
+        // started while another runs queues behind it. Either way, once the one started here is
+        // done, every copy is back.
         cold.assertCopiesOn(wiped, path -> true);
         load.awaitCopyHoldsAcknowledged(wiped, path -> true);
         awaitAcknowledged(load, Duration.ofSeconds(3));

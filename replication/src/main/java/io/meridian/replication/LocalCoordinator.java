@@ -8,7 +8,6 @@ import io.meridian.crdt.Crdt;
 import io.meridian.crdt.Mutation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
@@ -69,23 +68,10 @@ final class LocalCoordinator implements Coordinator {
   /** A future that completes on the calling Vert.x context when {@code future} completes. */
   private static <T> Future<T> onCaller(CompletableFuture<T> future) {
     Context caller = Vertx.currentContext();
-    Promise<T> promise = Promise.promise();
-    future.whenComplete(
-        (value, failure) -> {
-          Runnable complete =
-              () -> {
-                if (failure == null) {
-                  promise.complete(value);
-                } else {
-                  promise.fail(NodeRuntime.unwrap(failure));
-                }
-              };
-          if (caller == null) {
-            complete.run();
-          } else {
-            caller.runOnContext(v -> complete.run());
-          }
-        });
-    return promise.future();
+    Future<T> completed =
+        caller == null
+            ? Future.fromCompletionStage(future)
+            : Future.fromCompletionStage(future, caller);
+    return completed.recover(failure -> Future.failedFuture(NodeRuntime.unwrap(failure)));
   }
 }
