@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -37,30 +35,13 @@ public final class LocalReplica {
   private final ReplicaId self;
   private final HybridLogicalClock clock;
   private final MerkleIndex merkle = new MerkleIndex();
-  private final Executor merkleUpdates;
   private final Set<DataKey> quarantined = ConcurrentHashMap.newKeySet();
   private volatile Consumer<DataKey> quarantineListener = key -> {};
 
   public LocalReplica(Store store, ReplicaId self, HybridLogicalClock clock) {
-    this(store, self, clock, Executors.newSingleThreadExecutor(LocalReplica::merkleThread));
-  }
-
-  /**
-   * @param merkleUpdates where Merkle tree updates run after commits: a background thread in a
-   *     node, the caller's thread in deterministic simulations
-   */
-  public LocalReplica(
-      Store store, ReplicaId self, HybridLogicalClock clock, Executor merkleUpdates) {
     this.store = store;
     this.self = self;
     this.clock = clock;
-    this.merkleUpdates = merkleUpdates;
-  }
-
-  private static Thread merkleThread(Runnable runnable) {
-    Thread thread = new Thread(runnable, "meridian-merkle");
-    thread.setDaemon(true);
-    return thread;
   }
 
   /**
@@ -185,21 +166,18 @@ public final class LocalReplica {
   private record Change<R>(R result, Optional<byte[]> before, byte[] after) {}
 
   /**
-   * Runs on the storage writer right after the commit, so it only hands the hashing of the old and
-   * new value to the Merkle thread: the writer's next group commit must not wait for it. XOR
-   * updates commute, so the order in which they land does not matter.
+   * Runs on the storage writer right after the commit. The Merkle update is two hashes of the
+   * stored bytes (which the writer has just encoded) and five XORs: cheaper in place than a
+   * hand-off to another thread, whose wake-up per key cost the writer more than the work itself.
    */
   private <R> R committed(DataKey key, Change<R> change) {
     byte[] after = change.after();
     if (after != null) {
-      Optional<byte[]> before = change.before();
-      merkleUpdates.execute(
-          () ->
-              merkle.update(
-                  key.keyspace(),
-                  key.token(),
-                  before.map(MerkleIndex::keyHash).orElse(0L),
-                  MerkleIndex.keyHash(after)));
+      merkle.update(
+          key.keyspace(),
+          key.token(),
+          change.before().map(MerkleIndex::keyHash).orElse(0L),
+          MerkleIndex.keyHash(after));
     }
     return change.result();
   }

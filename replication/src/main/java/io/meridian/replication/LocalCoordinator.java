@@ -8,10 +8,15 @@ import io.meridian.crdt.Crdt;
 import io.meridian.crdt.Mutation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * The coordinator of a node running alone: every key's only replica is this node, so there is no
@@ -28,6 +33,7 @@ final class LocalCoordinator implements Coordinator {
   private final LocalReplica replica;
   private final MeridianConfig.Replication config;
   private final Coordinator viaProtocol;
+  private final Map<Context, Executor> eventLoops = new ConcurrentHashMap<>();
 
   /**
    * @param viaProtocol the node's protocol coordinator, which still answers the rare {@code
@@ -65,13 +71,34 @@ final class LocalCoordinator implements Coordinator {
     return viaProtocol.explain(key);
   }
 
-  /** A future that completes on the calling Vert.x context when {@code future} completes. */
-  private static <T> Future<T> onCaller(CompletableFuture<T> future) {
-    Context caller = Vertx.currentContext();
-    Future<T> completed =
-        caller == null
-            ? Future.fromCompletionStage(future)
-            : Future.fromCompletionStage(future, caller);
-    return completed.recover(failure -> Future.failedFuture(NodeRuntime.unwrap(failure)));
+  /**
+   * A future that completes on the calling Vert.x context when {@code future} completes. The
+   * storage writer completes a whole group commit at once; the completions bound for one event loop
+   * go over in one hand-off (see {@link CoalescingExecutor}) rather than one wake-up each.
+   */
+  private <T> Future<T> onCaller(CompletableFuture<T> future) {
+    ContextInternal caller = (ContextInternal) Vertx.currentContext();
+    if (caller == null) {
+      return Future.fromCompletionStage(future)
+          .recover(failure -> Future.failedFuture(NodeRuntime.unwrap(failure)));
+    }
+    Promise<T> promise = caller.promise();
+    future.whenCompleteAsync(
+        (value, failure) -> {
+          if (failure == null) {
+            promise.complete(value);
+          } else {
+            promise.fail(NodeRuntime.unwrap(failure));
+          }
+        },
+        eventLoopOf(caller));
+    return promise.future();
+  }
+
+  /** One coalescing hand-off per event loop (requests run on per-request duplicates of it). */
+  private Executor eventLoopOf(ContextInternal caller) {
+    return eventLoops.computeIfAbsent(
+        caller.unwrap(),
+        loop -> new CoalescingExecutor(task -> loop.runOnContext(v -> task.run())));
   }
 }

@@ -28,8 +28,7 @@ class LocalCoordinatorTest {
 
   private final InMemoryStore store = new InMemoryStore();
   private final LocalReplica replica =
-      new LocalReplica(
-          store, new ReplicaId("n1.test"), new HybridLogicalClock(() -> 1_000L), Runnable::run);
+      new LocalReplica(store, new ReplicaId("n1.test"), new HybridLogicalClock(() -> 1_000L));
 
   private LocalCoordinator coordinator(int n, int w, int r) {
     return new LocalCoordinator(

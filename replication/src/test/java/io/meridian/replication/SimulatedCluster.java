@@ -92,8 +92,7 @@ final class SimulatedCluster {
     InMemoryStore store = disks.computeIfAbsent(id, disk -> new InMemoryStore());
     regionOf.put(id, region);
     HybridLogicalClock clock = new HybridLogicalClock(simulation::now);
-    LocalReplica replica =
-        new LocalReplica(store, new ReplicaId(id + ".sim"), clock, Runnable::run);
+    LocalReplica replica = new LocalReplica(store, new ReplicaId(id + ".sim"), clock);
     Member member = new Member(id, region, id + ":80");
     ReplicationNode protocol =
         new ReplicationNode(
