@@ -87,6 +87,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
   private static final long AGREE_INTERVAL_MILLIS = 500;
   private static final int CALL_QUEUE = 10_000;
+  private static final int MAX_BATCH_WRITES = 256;
 
   private final RaftMember self;
   private final Store store;
@@ -102,8 +103,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RaftServer server;
   private volatile Active active;
 
-  /** A placement in use and one client per group. */
-  private record Active(Placement placement, List<RaftClient> clients) {}
+  /** A placement in use, and per group a client and the batcher of this node's writes. */
+  private record Active(
+      Placement placement, List<RaftClient> clients, List<WriteBatcher> writers) {}
 
   private RatisStrongKeys(
       RaftMember self,
@@ -338,16 +340,27 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       }
     }
     List<RaftClient> clients = new ArrayList<>();
+    List<WriteBatcher> writers = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      clients.add(
-          RaftClient.newBuilder()
-              .setProperties(tuning.clientProperties())
-              .setRaftGroup(raftGroup(group))
-              .setClientId(ClientId.randomId())
-              .setRetryPolicy(retryPolicy)
-              .build());
+      RaftClientImpl client =
+          (RaftClientImpl)
+              RaftClient.newBuilder()
+                  .setProperties(tuning.clientProperties())
+                  .setRaftGroup(raftGroup(group))
+                  .setClientId(ClientId.randomId())
+                  .setRetryPolicy(retryPolicy)
+                  .build();
+      clients.add(client);
+      writers.add(
+          new WriteBatcher(
+              (command, deadline) -> sendTo(group, client, command, Mode.WRITE, deadline),
+              this::nonce,
+              System::nanoTime,
+              calls,
+              MAX_BATCH_WRITES,
+              tuning.maxEntryBytes()));
     }
-    active = new Active(placement, List.copyOf(clients));
+    active = new Active(placement, List.copyOf(clients), List.copyOf(writers));
     log.info(
         "strong keys: {} Raft groups, this node votes in {}",
         placement.groups().size(),
@@ -372,21 +385,22 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   @Override
   public Future<Long> put(String key, byte[] value, String contentType, Precondition precondition) {
-    StrongCommand command = new StrongCommand.Put(nonce(), key, precondition, contentType, value);
-    return call(() -> send(command, Mode.WRITE).thenApply(reply -> revisionOf(key, reply)));
+    StrongCommand.Single command =
+        new StrongCommand.Put(nonce(), key, precondition, contentType, value);
+    return call(() -> write(command).thenApply(reply -> revisionOf(key, reply)));
   }
 
   @Override
   public Future<Long> delete(String key, Precondition precondition) {
-    StrongCommand command = new StrongCommand.Delete(nonce(), key, precondition);
-    return call(() -> send(command, Mode.WRITE).thenApply(reply -> revisionOf(key, reply)));
+    StrongCommand.Single command = new StrongCommand.Delete(nonce(), key, precondition);
+    return call(() -> write(command).thenApply(reply -> revisionOf(key, reply)));
   }
 
   @Override
   public Future<Optional<Value>> get(String key, boolean stale) {
-    StrongCommand command = new StrongCommand.Get(nonce(), key);
+    StrongCommand.Single command = new StrongCommand.Get(nonce(), key);
     Mode mode = stale || readsFromLocalState ? Mode.STALE_READ : Mode.LINEARIZABLE_READ;
-    return call(() -> send(command, mode).thenApply(RatisStrongKeys::valueOf));
+    return call(() -> read(command, mode).thenApply(RatisStrongKeys::valueOf));
   }
 
   /** How a command travels. */
@@ -396,23 +410,47 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     STALE_READ
   }
 
-  private CompletableFuture<StrongReply> send(StrongCommand command, Mode mode) {
+  /** A write goes through its group's batcher: alone when the group is idle, batched if not. */
+  private CompletableFuture<StrongReply> write(StrongCommand.Single command) {
     Active current = active;
     if (current == null) {
-      return CompletableFuture.failedFuture(
-          StrongKeyException.unavailable(
-              "strong keys are not placed yet: the cluster needs "
-                  + Placement.VOTERS
-                  + " members with Raft addresses"));
+      return notPlaced();
     }
     Placement.Group group = current.placement().groupOf(command.key());
-    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
+    long deadline = System.nanoTime() + tuning.requestDeadline().toNanos();
+    return current.writers().get(group.index()).submit(command, deadline);
+  }
+
+  private CompletableFuture<StrongReply> read(StrongCommand.Single command, Mode mode) {
+    Active current = active;
+    if (current == null) {
+      return notPlaced();
+    }
+    Placement.Group group = current.placement().groupOf(command.key());
     StrongStateMachine local = machines.get(group.raftId());
     if (mode == Mode.STALE_READ && local != null) {
       return local.read(command.key());
     }
+    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
     long deadline = System.nanoTime() + tuning.requestDeadline().toNanos();
-    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadline);
+    return sendTo(group, client, command, mode, deadline);
+  }
+
+  private static CompletableFuture<StrongReply> notPlaced() {
+    return CompletableFuture.failedFuture(
+        StrongKeyException.unavailable(
+            "strong keys are not placed yet: the cluster needs "
+                + Placement.VOTERS
+                + " members with Raft addresses"));
+  }
+
+  private CompletableFuture<StrongReply> sendTo(
+      Placement.Group group,
+      RaftClientImpl client,
+      StrongCommand command,
+      Mode mode,
+      long deadlineNanos) {
+    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadlineNanos);
     Message message =
         Message.valueOf(UnsafeByteOperations.unsafeWrap(StrongCommand.encode(command)));
     CompletableFuture<RaftClientReply> sent =

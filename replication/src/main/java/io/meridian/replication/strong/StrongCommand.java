@@ -3,29 +3,39 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a client asks of a group's state machine: a write that goes through the Raft log ({@link
- * Put}, {@link Delete}) or a read answered by a query ({@link Get}). Every command carries a {@code
- * nonce} unique to one client request, so the retry policy can tell a request's attempts apart
- * (Ratis retries keep the call id, so the retry cache de-duplicates them).
+ * Put}, {@link Delete}, several of them as one {@link Batch}) or a read answered by a query ({@link
+ * Get}). Every command carries a {@code nonce} unique to one client request, so the retry policy
+ * can tell a request's attempts apart (Ratis retries keep the call id, so the retry cache
+ * de-duplicates them).
  *
  * <p>Wire format, big-endian: {@code [op][nonce:8][precondition][revision:8][key length:4][key
- * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}.
+ * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}; a
+ * batch is {@code [op][nonce:8][count:4]} then each write as {@code [length:4][encoded write]}.
  */
 sealed interface StrongCommand {
   byte PUT = 1;
   byte DELETE = 2;
   byte GET = 3;
+  byte BATCH = 4;
 
   long nonce();
 
-  String key();
+  /** A command on one key. */
+  sealed interface Single extends StrongCommand {
+    String key();
+  }
 
   /** Sets {@code key} to {@code value} if {@code precondition} holds. */
   record Put(long nonce, String key, Precondition precondition, String contentType, byte[] value)
-      implements StrongCommand {
+      implements Single {
     public Put {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(precondition, "precondition");
@@ -35,7 +45,7 @@ sealed interface StrongCommand {
   }
 
   /** Removes {@code key} if it exists and {@code precondition} holds. */
-  record Delete(long nonce, String key, Precondition precondition) implements StrongCommand {
+  record Delete(long nonce, String key, Precondition precondition) implements Single {
     public Delete {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(precondition, "precondition");
@@ -43,14 +53,46 @@ sealed interface StrongCommand {
   }
 
   /** Reads {@code key}. */
-  record Get(long nonce, String key) implements StrongCommand {
+  record Get(long nonce, String key) implements Single {
     public Get {
       Objects.requireNonNull(key, "key");
     }
   }
 
+  /**
+   * Writes that clients sent concurrently, applied in this order as one log entry: one trip through
+   * Raft (client call, log append, replication, fsyncs, apply) instead of one each. Each write
+   * keeps its own precondition and gets its own reply and revision. At most one write per key: a
+   * write's idempotence check after a restart recognises the entry by its log index, so two writes
+   * of one key in one entry could not be told apart.
+   */
+  record Batch(long nonce, List<Single> writes) implements StrongCommand {
+    public Batch {
+      writes = List.copyOf(writes);
+      Set<String> keys = new HashSet<>();
+      for (Single write : writes) {
+        if (write instanceof Get) {
+          throw new IllegalArgumentException("a batch holds writes only");
+        }
+        if (!keys.add(write.key())) {
+          throw new IllegalArgumentException("two writes of " + write.key() + " in one batch");
+        }
+      }
+    }
+  }
+
   static byte[] encode(StrongCommand command) {
-    byte[] key = command.key().getBytes(UTF_8);
+    if (command instanceof Batch batch) {
+      List<byte[]> writes = batch.writes().stream().map(StrongCommand::encode).toList();
+      ByteBuffer buffer =
+          ByteBuffer.allocate(
+              1 + 8 + 4 + writes.stream().mapToInt(bytes -> 4 + bytes.length).sum());
+      buffer.put(BATCH).putLong(batch.nonce()).putInt(writes.size());
+      writes.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
+      return buffer.array();
+    }
+    Single single = (Single) command;
+    byte[] key = single.key().getBytes(UTF_8);
     byte op;
     Precondition precondition = Precondition.none();
     byte[] contentType = new byte[0];
@@ -88,6 +130,16 @@ sealed interface StrongCommand {
     ByteBuffer buffer = ByteBuffer.wrap(bytes);
     byte op = buffer.get();
     long nonce = buffer.getLong();
+    if (op == BATCH) {
+      int count = buffer.getInt();
+      List<Single> writes = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        byte[] write = new byte[buffer.getInt()];
+        buffer.get(write);
+        writes.add((Single) decode(write));
+      }
+      return new Batch(nonce, writes);
+    }
     Precondition precondition = getPrecondition(buffer);
     byte[] key = new byte[buffer.getInt()];
     buffer.get(key);

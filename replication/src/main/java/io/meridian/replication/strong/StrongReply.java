@@ -3,12 +3,15 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What a group's state machine answers to a {@link StrongCommand}, as carried back in the Raft
  * client reply. Wire format: {@code [kind][revision:8]} then, for {@link Found}, {@code [content
- * type length:2][content type UTF-8][value bytes]}.
+ * type length:2][content type UTF-8][value bytes]}; for a {@link Batch} the second field is the
+ * number of replies, each following as {@code [length:4][encoded reply]}.
  */
 sealed interface StrongReply {
 
@@ -36,7 +39,22 @@ sealed interface StrongReply {
    */
   record Superseded() implements StrongReply {}
 
+  /** The replies to the writes of a {@link StrongCommand.Batch}, in its order. */
+  record Batch(List<StrongReply> replies) implements StrongReply {
+    public Batch {
+      replies = List.copyOf(replies);
+    }
+  }
+
   static byte[] encode(StrongReply reply) {
+    if (reply instanceof Batch batch) {
+      List<byte[]> replies = batch.replies().stream().map(StrongReply::encode).toList();
+      ByteBuffer buffer =
+          ByteBuffer.allocate(1 + 8 + replies.stream().mapToInt(bytes -> 4 + bytes.length).sum());
+      buffer.put((byte) 6).putLong(replies.size());
+      replies.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
+      return buffer.array();
+    }
     if (reply instanceof Found found) {
       byte[] contentType = found.contentType().getBytes(UTF_8);
       return ByteBuffer.allocate(1 + 8 + 2 + contentType.length + found.value().length)
@@ -78,6 +96,15 @@ sealed interface StrongReply {
         yield new Found(revision, new String(contentType, UTF_8), value);
       }
       case 5 -> new Superseded();
+      case 6 -> {
+        List<StrongReply> replies = new ArrayList<>();
+        for (long i = 0; i < revision; i++) {
+          byte[] one = new byte[buffer.getInt()];
+          buffer.get(one);
+          replies.add(decode(ByteBuffer.wrap(one)));
+        }
+        yield new Batch(replies);
+      }
       default -> throw new IllegalArgumentException("unknown strong reply " + kind);
     };
   }

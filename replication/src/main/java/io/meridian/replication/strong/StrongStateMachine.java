@@ -6,6 +6,7 @@ import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import java.io.File;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
@@ -69,6 +71,13 @@ final class StrongStateMachine extends BaseStateMachine {
   private final AtomicBoolean failed = new AtomicBoolean();
 
   /**
+   * The latest snapshot, null while there is none. Cached here because {@link
+   * SimpleStateMachineStorage} lists its directory on every call until a first snapshot exists, and
+   * Ratis asks on every round of every log appender: a few system calls per replicated write.
+   */
+  private volatile SingleFileSnapshotInfo latestSnapshot;
+
+  /**
    * The last revision handed out. Set on the Ratis thread while nothing is being applied
    * (initialize, reinitialize), then read and advanced only by the storage writer inside this
    * group's updates.
@@ -96,6 +105,7 @@ final class StrongStateMachine extends BaseStateMachine {
             () -> {
               super.initialize(server, groupId, raftStorage);
               storage.init(raftStorage);
+              latestSnapshot = storage.getLatestSnapshot();
               recover();
             });
   }
@@ -112,7 +122,7 @@ final class StrongStateMachine extends BaseStateMachine {
   @Override
   public void reinitialize() throws IOException {
     getLifeCycle().transition(LifeCycle.State.STARTING);
-    storage.loadLatestSnapshot();
+    latestSnapshot = storage.loadLatestSnapshot();
     recover();
     getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
@@ -122,13 +132,18 @@ final class StrongStateMachine extends BaseStateMachine {
     return storage;
   }
 
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return latestSnapshot;
+  }
+
   /**
    * Brings LMDB up to the latest snapshot if it is behind it (a fresh store, an installed snapshot,
    * an interrupted load) and restores the counter and the applied index.
    */
   private void recover() throws IOException {
     StrongRecord.Meta meta = readMeta();
-    SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+    SingleFileSnapshotInfo snapshot = latestSnapshot;
     if (snapshot != null && meta.appliedIndex() < snapshot.getIndex()) {
       log.info("group {}: loading snapshot {} into storage", group, snapshot.getTermIndex());
       meta = StrongSnapshot.load(snapshot.getFile().getPath(), group, store);
@@ -152,8 +167,20 @@ final class StrongStateMachine extends BaseStateMachine {
     TermIndex at = TermIndex.valueOf(entry);
     StrongCommand command =
         StrongCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-    CompletableFuture<StrongReply> reply =
-        submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex()));
+    CompletableFuture<StrongReply> reply;
+    if (command instanceof StrongCommand.Batch batch) {
+      // Queued in order, so the writer applies them in order and revisions follow the batch.
+      List<CompletableFuture<StrongReply>> replies =
+          batch.writes().stream().map(write -> apply(write, at)).toList();
+      reply =
+          CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+              .thenApply(
+                  v ->
+                      new StrongReply.Batch(
+                          replies.stream().map(CompletableFuture::join).toList()));
+    } else {
+      reply = apply((StrongCommand.Single) command, at);
+    }
     CompletableFuture<Void> meta =
         submit(
             metaKey,
@@ -169,6 +196,10 @@ final class StrongStateMachine extends BaseStateMachine {
     return done.thenApply(v -> toMessage(reply.join()));
   }
 
+  private CompletableFuture<StrongReply> apply(StrongCommand.Single command, TermIndex at) {
+    return submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex()));
+  }
+
   /**
    * Log entries that are not ours (configuration, leader no-ops) still advance the index in order.
    */
@@ -177,7 +208,7 @@ final class StrongStateMachine extends BaseStateMachine {
     applied = applied.thenRun(() -> updateLastAppliedTermIndex(term, index));
   }
 
-  private StoreUpdate<StrongReply> update(StrongCommand command, long index) {
+  private StoreUpdate<StrongReply> update(StrongCommand.Single command, long index) {
     return current -> {
       Optional<StrongRecord.Entry> existing = StrongRecord.decodeEntry(current, command.key());
       if (existing.isPresent() && existing.get().modifiedAt() >= index) {
@@ -257,7 +288,9 @@ final class StrongStateMachine extends BaseStateMachine {
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     StrongSnapshot.Written written = StrongSnapshot.write(file.toPath(), group, store, meta);
     FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
+    SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(info, last);
+    storage.updateLatestSnapshot(taken);
+    latestSnapshot = taken;
     // The snapshot's index may be a leader's no-op after the last write; recording it keeps the
     // next start from reloading a snapshot that LMDB already holds.
     StoreFutures.join(

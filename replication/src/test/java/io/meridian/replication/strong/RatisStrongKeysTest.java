@@ -105,6 +105,43 @@ class RatisStrongKeysTest {
   }
 
   @Test
+  void concurrentWrites_sharingRaftEntries_eachGetTheirOwnOutcome() throws Exception {
+    // 40 writes at once from one node over 8 keys: most leave in batches (one Raft entry each);
+    // every write still gets its own revision (revisions count per group), and a CAS on a stale
+    // revision still fails.
+    long base = get(nodes[0].put("cas", bytes("0"), "text/plain", Precondition.none()));
+    List<io.vertx.core.Future<Long>> writes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      writes.add(nodes[0].put("k" + (i % 8), bytes("v" + i), "text/plain", Precondition.none()));
+    }
+    io.vertx.core.Future<Long> won =
+        nodes[0].put("cas", bytes("won"), "text/plain", new Precondition.RevisionIs(base));
+    io.vertx.core.Future<Long> lost =
+        nodes[0].put("cas", bytes("lost"), "text/plain", new Precondition.RevisionIs(base));
+    java.util.Map<String, Long> latest = new java.util.HashMap<>();
+    java.util.Set<String> revisions = new java.util.HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      long revision = get(writes.get(i));
+      int group = placement.groupOf("k" + (i % 8)).index();
+      assertThat(revisions.add(group + "/" + revision))
+          .as("revision %d of group %d given twice", revision, group)
+          .isTrue();
+      latest.merge("k" + (i % 8), revision, Math::max);
+    }
+    for (java.util.Map.Entry<String, Long> key : latest.entrySet()) {
+      assertThat(get(nodes[1].get(key.getKey(), false)).map(StrongKeys.Value::revision))
+          .as("the last write of %s is what a linearizable read sees", key.getKey())
+          .hasValue(key.getValue());
+    }
+    assertThat(get(won)).isGreaterThan(base);
+    assertThatThrownBy(() -> get(lost))
+        .isInstanceOfSatisfying(
+            StrongKeyException.class,
+            e -> assertThat(e.reason()).isEqualTo(StrongKeyException.Reason.PRECONDITION_FAILED));
+    assertThat(new String(get(nodes[2].get("cas", false)).get().bytes(), UTF_8)).isEqualTo("won");
+  }
+
+  @Test
   void leaderGoesAway_writesResumeOnTheOthers() throws Exception {
     long before = get(nodes[0].put("k", bytes("before"), "text/plain", Precondition.none()));
     int leader = leaderOf("k");

@@ -114,12 +114,7 @@ class StrongStateMachineTest {
     for (int i = 0; i < log.size(); i++) {
       original.add(apply(first, i + 1, log.get(i)));
     }
-    // A crash that lost the group's meta record but kept the keys (they commit first).
-    StoreFutures.join(
-        store.update(
-            Table.STRONG,
-            StrongRecord.metaKey(GROUP),
-            current -> StoreUpdate.Outcome.delete(null)));
+    loseMetaRecord(store);
 
     StrongStateMachine second = machine(store, "a-restarted");
     for (int i = 0; i < log.size(); i++) {
@@ -133,6 +128,47 @@ class StrongStateMachineTest {
     assertThat(shown(read(second, "a"))).isEqualTo("3@3");
     assertThat(shown(read(second, "b"))).isEqualTo("4@5");
     assertThat(apply(second, 7, put("c", "5"))).isEqualTo(new StrongReply.Written(6));
+  }
+
+  @Test
+  void aBatch_appliesItsWritesInOrder_eachWithItsOwnPreconditionAndRevision() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    assertThat(apply(machine, 1, put("a", "1"))).isEqualTo(new StrongReply.Written(1));
+    StrongCommand.Batch batch =
+        new StrongCommand.Batch(
+            ++nonce,
+            List.of(
+                (StrongCommand.Single) cas("a", 1, "2"),
+                (StrongCommand.Single) create("b", "3"),
+                (StrongCommand.Single) cas("c", 5, "lost"),
+                (StrongCommand.Single) delete("d", new Precondition.None())));
+    StrongReply reply = apply(machine, 2, batch);
+    assertThat(((StrongReply.Batch) reply).replies())
+        .containsExactly(
+            new StrongReply.Written(2),
+            new StrongReply.Written(3),
+            new StrongReply.PreconditionFailed(0),
+            new StrongReply.NotFound());
+    assertThat(shown(read(machine, "a"))).isEqualTo("2@2");
+    assertThat(shown(read(machine, "b"))).isEqualTo("3@3");
+    assertThat(apply(machine, 3, put("c", "4"))).isEqualTo(new StrongReply.Written(4));
+  }
+
+  @Test
+  void aBatch_reappliedAfterARestart_changesNothing() throws Exception {
+    LmdbStore store = store("a");
+    StrongStateMachine first = machine(store, "a");
+    StrongCommand.Batch batch =
+        new StrongCommand.Batch(
+            ++nonce,
+            List.of((StrongCommand.Single) put("a", "1"), (StrongCommand.Single) put("b", "2")));
+    StrongReply original = apply(first, 1, batch);
+    loseMetaRecord(store);
+
+    StrongStateMachine second = machine(store, "a-restarted");
+    assertThat(apply(second, 1, batch)).isEqualTo(original);
+    assertThat(shown(read(second, "b"))).isEqualTo("2@2");
+    assertThat(apply(second, 2, put("c", "3"))).isEqualTo(new StrongReply.Written(3));
   }
 
   @Test
@@ -199,6 +235,15 @@ class StrongStateMachineTest {
   }
 
   // ---- fixtures ----------------------------------------------------------------------------
+
+  /** A crash that lost the group's meta record but kept the keys (they commit first). */
+  private static void loseMetaRecord(LmdbStore store) {
+    StoreFutures.join(
+        store.update(
+            Table.STRONG,
+            StrongRecord.metaKey(GROUP),
+            current -> StoreUpdate.Outcome.delete(null)));
+  }
 
   private LmdbStore store(String name) {
     LmdbStore store =
