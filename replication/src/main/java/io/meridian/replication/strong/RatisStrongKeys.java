@@ -87,7 +87,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
   private static final long AGREE_INTERVAL_MILLIS = 500;
   private static final int CALL_QUEUE = 10_000;
-  private static final int MAX_BATCH_WRITES = 256;
+  private static final int MAX_BATCH = 256;
 
   private final RaftMember self;
   private final Store store;
@@ -103,9 +103,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RaftServer server;
   private volatile Active active;
 
-  /** A placement in use, and per group a client and the batcher of this node's writes. */
+  /** A placement in use, and per group a client and the batchers of this node's requests. */
   private record Active(
-      Placement placement, List<RaftClient> clients, List<WriteBatcher> writers) {}
+      Placement placement,
+      List<RaftClient> clients,
+      List<GroupBatcher> writers,
+      List<GroupBatcher> readers) {}
 
   private RatisStrongKeys(
       RaftMember self,
@@ -340,7 +343,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       }
     }
     List<RaftClient> clients = new ArrayList<>();
-    List<WriteBatcher> writers = new ArrayList<>();
+    List<GroupBatcher> writers = new ArrayList<>();
+    List<GroupBatcher> readers = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
       RaftClientImpl client =
           (RaftClientImpl)
@@ -351,20 +355,26 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                   .setRetryPolicy(retryPolicy)
                   .build();
       clients.add(client);
-      writers.add(
-          new WriteBatcher(
-              (command, deadline) -> sendTo(group, client, command, Mode.WRITE, deadline),
-              this::nonce,
-              System::nanoTime,
-              calls,
-              MAX_BATCH_WRITES,
-              tuning.maxEntryBytes()));
+      writers.add(batcher(group, client, Mode.WRITE));
+      readers.add(batcher(group, client, Mode.LINEARIZABLE_READ));
     }
-    active = new Active(placement, List.copyOf(clients), List.copyOf(writers));
+    active =
+        new Active(placement, List.copyOf(clients), List.copyOf(writers), List.copyOf(readers));
     log.info(
         "strong keys: {} Raft groups, this node votes in {}",
         placement.groups().size(),
         placement.groups().stream().filter(g -> g.hasVoter(self.id())).count());
+  }
+
+  private GroupBatcher batcher(Placement.Group group, RaftClientImpl client, Mode mode) {
+    return new GroupBatcher(
+        (command, deadline) -> sendTo(group, client, command, mode, deadline),
+        this::nonce,
+        System::nanoTime,
+        calls,
+        mode == Mode.WRITE,
+        MAX_BATCH,
+        tuning.maxEntryBytes());
   }
 
   private static RaftGroup raftGroup(Placement.Group group) {
@@ -410,7 +420,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     STALE_READ
   }
 
-  /** A write goes through its group's batcher: alone when the group is idle, batched if not. */
+  /** Writes go through their group's batcher: alone when the group is idle, batched if not. */
   private CompletableFuture<StrongReply> write(StrongCommand.Single command) {
     Active current = active;
     if (current == null) {
@@ -431,8 +441,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     if (mode == Mode.STALE_READ && local != null) {
       return local.read(command.key());
     }
-    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
     long deadline = System.nanoTime() + tuning.requestDeadline().toNanos();
+    if (mode == Mode.LINEARIZABLE_READ) {
+      return current.readers().get(group.index()).submit(command, deadline);
+    }
+    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
     return sendTo(group, client, command, mode, deadline);
   }
 

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * What a client asks of a group's state machine: a write that goes through the Raft log ({@link
- * Put}, {@link Delete}, several of them as one {@link Batch}) or a read answered by a query ({@link
- * Get}). Every command carries a {@code nonce} unique to one client request, so the retry policy
+ * Put}, {@link Delete}) or a read answered by a query ({@link Get}), alone or several as one {@link
+ * Batch}. Every command carries a {@code nonce} unique to one client request, so the retry policy
  * can tell a request's attempts apart (Ratis retries keep the call id, so the retry cache
  * de-duplicates them).
  *
@@ -60,35 +60,46 @@ sealed interface StrongCommand {
   }
 
   /**
-   * Writes that clients sent concurrently, applied in this order as one log entry: one trip through
-   * Raft (client call, log append, replication, fsyncs, apply) instead of one each. Each write
-   * keeps its own precondition and gets its own reply and revision. At most one write per key: a
-   * write's idempotence check after a restart recognises the entry by its log index, so two writes
-   * of one key in one entry could not be told apart.
+   * Commands that clients sent concurrently to one group, carried as one request: writes applied in
+   * this order as one log entry, or linearizable reads answered after one ReadIndex round — one
+   * trip through Raft instead of one each. Each command keeps its own precondition and gets its own
+   * reply (and, for a write, its own revision).
+   *
+   * <p>Either all writes or all reads. At most one write per key: a write's idempotence check after
+   * a restart recognises the entry by its log index, so two writes of one key in one entry could
+   * not be told apart.
    */
-  record Batch(long nonce, List<Single> writes) implements StrongCommand {
+  record Batch(long nonce, List<Single> commands) implements StrongCommand {
     public Batch {
-      writes = List.copyOf(writes);
-      Set<String> keys = new HashSet<>();
-      for (Single write : writes) {
-        if (write instanceof Get) {
-          throw new IllegalArgumentException("a batch holds writes only");
+      commands = List.copyOf(commands);
+      if (commands.isEmpty()) {
+        throw new IllegalArgumentException("an empty batch");
+      }
+      boolean reads = commands.get(0) instanceof Get;
+      Set<String> writtenKeys = new HashSet<>();
+      for (Single command : commands) {
+        if ((command instanceof Get) != reads) {
+          throw new IllegalArgumentException("a batch holds writes or reads, not both");
         }
-        if (!keys.add(write.key())) {
-          throw new IllegalArgumentException("two writes of " + write.key() + " in one batch");
+        if (!reads && !writtenKeys.add(command.key())) {
+          throw new IllegalArgumentException("two writes of " + command.key() + " in one batch");
         }
       }
+    }
+
+    boolean reads() {
+      return commands.get(0) instanceof Get;
     }
   }
 
   static byte[] encode(StrongCommand command) {
     if (command instanceof Batch batch) {
-      List<byte[]> writes = batch.writes().stream().map(StrongCommand::encode).toList();
+      List<byte[]> commands = batch.commands().stream().map(StrongCommand::encode).toList();
       ByteBuffer buffer =
           ByteBuffer.allocate(
-              1 + 8 + 4 + writes.stream().mapToInt(bytes -> 4 + bytes.length).sum());
-      buffer.put(BATCH).putLong(batch.nonce()).putInt(writes.size());
-      writes.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
+              1 + 8 + 4 + commands.stream().mapToInt(bytes -> 4 + bytes.length).sum());
+      buffer.put(BATCH).putLong(batch.nonce()).putInt(commands.size());
+      commands.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
       return buffer.array();
     }
     Single single = (Single) command;
@@ -132,13 +143,13 @@ sealed interface StrongCommand {
     long nonce = buffer.getLong();
     if (op == BATCH) {
       int count = buffer.getInt();
-      List<Single> writes = new ArrayList<>(count);
+      List<Single> commands = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        byte[] write = new byte[buffer.getInt()];
-        buffer.get(write);
-        writes.add((Single) decode(write));
+        byte[] command = new byte[buffer.getInt()];
+        buffer.get(command);
+        commands.add((Single) decode(command));
       }
-      return new Batch(nonce, writes);
+      return new Batch(nonce, commands);
     }
     Precondition precondition = getPrecondition(buffer);
     byte[] key = new byte[buffer.getInt()];

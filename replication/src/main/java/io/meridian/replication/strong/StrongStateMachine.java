@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -171,7 +172,7 @@ final class StrongStateMachine extends BaseStateMachine {
     if (command instanceof StrongCommand.Batch batch) {
       // Queued in order, so the writer applies them in order and revisions follow the batch.
       List<CompletableFuture<StrongReply>> replies =
-          batch.writes().stream().map(write -> apply(write, at)).toList();
+          batch.commands().stream().map(write -> apply(write, at)).toList();
       reply =
           CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
               .thenApply(
@@ -251,13 +252,30 @@ final class StrongStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> query(Message request) {
     StrongCommand command = StrongCommand.decode(request.getContent().toByteArray());
+    if (command instanceof StrongCommand.Batch batch && batch.reads()) {
+      return afterApplied(
+          () -> {
+            List<CompletableFuture<StrongReply>> replies =
+                batch.commands().stream().map(get -> read(get.key())).toList();
+            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                .thenApply(
+                    v ->
+                        new StrongReply.Batch(
+                            replies.stream().map(CompletableFuture::join).toList()));
+          });
+    }
     if (!(command instanceof StrongCommand.Get get)) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("only reads are queries, not " + command));
     }
+    return afterApplied(() -> read(get.key()));
+  }
+
+  /** Answers once everything applied so far is in the store (ReadIndex waits for the apply). */
+  private CompletableFuture<Message> afterApplied(Supplier<CompletableFuture<StrongReply>> read) {
     return applied
         .handle((ignored, failure) -> null)
-        .thenCompose(ignored -> read(get.key()))
+        .thenCompose(ignored -> read.get())
         .thenApply(StrongStateMachine::toMessage);
   }
 

@@ -25,13 +25,13 @@ class StrongCommandTest {
     assertThat(decoded).isInstanceOf(StrongCommand.Batch.class);
     StrongCommand.Batch back = (StrongCommand.Batch) decoded;
     assertThat(back.nonce()).isEqualTo(42);
-    assertThat(back.writes()).hasSize(3);
-    assertThat(back.writes().get(1)).isEqualTo(batch.writes().get(1));
-    StrongCommand.Put first = (StrongCommand.Put) back.writes().get(0);
+    assertThat(back.commands()).hasSize(3);
+    assertThat(back.commands().get(1)).isEqualTo(batch.commands().get(1));
+    StrongCommand.Put first = (StrongCommand.Put) back.commands().get(0);
     assertThat(first.key()).isEqualTo("a");
     assertThat(first.precondition()).isEqualTo(new Precondition.RevisionIs(7));
     assertThat(new String(first.value(), UTF_8)).isEqualTo("x");
-    assertThat(((StrongCommand.Put) back.writes().get(2)).key()).isEqualTo("ключ");
+    assertThat(((StrongCommand.Put) back.commands().get(2)).key()).isEqualTo("ключ");
     assertThat(StrongCommand.nonceOf(ByteBuffer.wrap(StrongCommand.encode(batch)))).isEqualTo(42);
   }
 
@@ -42,6 +42,17 @@ class StrongCommandTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new StrongCommand.Batch(1, List.of(a, new StrongCommand.Get(2, "b"))))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aBatchOfReadsMayReadOneKeyTwice() {
+    StrongCommand.Batch reads =
+        new StrongCommand.Batch(
+            9, List.of(new StrongCommand.Get(1, "a"), new StrongCommand.Get(2, "a")));
+    StrongCommand.Batch back =
+        (StrongCommand.Batch) StrongCommand.decode(StrongCommand.encode(reads));
+    assertThat(back.reads()).isTrue();
+    assertThat(back.commands()).containsExactlyElementsOf(reads.commands());
   }
 
   @Test

@@ -152,6 +152,26 @@ class StrongStateMachineTest {
     assertThat(shown(read(machine, "a"))).isEqualTo("2@2");
     assertThat(shown(read(machine, "b"))).isEqualTo("3@3");
     assertThat(apply(machine, 3, put("c", "4"))).isEqualTo(new StrongReply.Written(4));
+
+    StrongCommand.Batch reads =
+        new StrongCommand.Batch(
+            ++nonce,
+            List.of(
+                new StrongCommand.Get(++nonce, "b"),
+                new StrongCommand.Get(++nonce, "d"),
+                new StrongCommand.Get(++nonce, "b")));
+    List<StrongReply> answers =
+        ((StrongReply.Batch)
+                StrongReply.decode(
+                    machine
+                        .query(Message.valueOf(ByteString.copyFrom(StrongCommand.encode(reads))))
+                        .get()
+                        .getContent()
+                        .asReadOnlyByteBuffer()))
+            .replies();
+    assertThat(shown(answers.get(0))).isEqualTo("3@3");
+    assertThat(answers.get(1)).isInstanceOf(StrongReply.NotFound.class);
+    assertThat(shown(answers.get(2))).isEqualTo("3@3");
   }
 
   @Test

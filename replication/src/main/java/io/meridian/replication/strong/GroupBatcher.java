@@ -12,24 +12,26 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
 
 /**
- * The writes this node sends to one Raft group: at most one request in flight, and the writes that
- * arrive meanwhile leave together, as one {@link StrongCommand.Batch}, when it returns.
+ * The requests of one kind (writes, or linearizable reads) this node sends to one Raft group: at
+ * most one in flight, and those that arrive meanwhile leave together, as one {@link
+ * StrongCommand.Batch}, when it returns.
  *
  * <p>Why: every trip through Raft costs the same whatever it carries — a client call to the leader,
- * a log append and its fsync on each voter, replication messages, an apply and its commit — and on
- * a small machine that cost is CPU (thread hand-offs and system calls), milliseconds per trip. A
- * lone write goes out at once, as before; under load, N concurrent writes share one trip. This is
- * the natural batching of group commit: no timer, no waiting when the group is idle.
+ * then for a write a log append and its fsync on each voter, replication messages, an apply and its
+ * commit, for a read a ReadIndex round — and on a small machine that cost is CPU (thread hand-offs
+ * and system calls), milliseconds per trip. A lone request goes out at once, as before; under load,
+ * N concurrent requests share one trip. This is the natural batching of group commit: no timer, no
+ * waiting when the group is idle.
  *
- * <p>Order: writes of one key leave in the order they arrived (a batch holds at most one write per
- * key; a later write of that key waits for the next one). Writes of different keys that are queued
- * together were concurrent, so any order among them is linearizable.
+ * <p>Order: with {@code onePerKey} (writes), commands on one key leave in the order they arrived (a
+ * batch holds at most one per key; a later one waits for the next batch). Commands queued together
+ * were concurrent, so any order among them is linearizable.
  *
- * <p>Deadlines: a batch must be done by the earliest deadline among its writes, so no write
- * outlives its own; a write whose deadline passes while it waits is failed as unavailable without
- * being sent (it was never applied).
+ * <p>Deadlines: a batch must be done by the earliest deadline among its commands, so none outlives
+ * its own; a command whose deadline passes while it waits is failed as unavailable without being
+ * sent (a write that waited so is certainly not applied).
  */
-final class WriteBatcher {
+final class GroupBatcher {
 
   /** Sends a command to the group; the reply future fails as the request itself would. */
   @FunctionalInterface
@@ -38,11 +40,11 @@ final class WriteBatcher {
   }
 
   private record Pending(
-      StrongCommand.Single write, long deadlineNanos, CompletableFuture<StrongReply> reply) {
+      StrongCommand.Single command, long deadlineNanos, CompletableFuture<StrongReply> reply) {
     long bytes() {
-      return write instanceof StrongCommand.Put put
+      return command instanceof StrongCommand.Put put
           ? put.value().length + put.key().length() * 4L + 64
-          : write.key().length() * 4L + 64;
+          : command.key().length() * 4L + 64;
     }
   }
 
@@ -50,7 +52,8 @@ final class WriteBatcher {
   private final LongSupplier nonces;
   private final LongSupplier nanoTime;
   private final Executor completions;
-  private final int maxWrites;
+  private final boolean onePerKey;
+  private final int maxCommands;
   private final long maxBytes;
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>(); // guarded by this
   private boolean inFlight; // guarded by this
@@ -58,28 +61,31 @@ final class WriteBatcher {
   /**
    * @param completions where the next batch is sent from once one returns (not the thread that
    *     completed it, which may be Ratis' own)
-   * @param maxWrites most writes in one batch
+   * @param onePerKey at most one command per key in a batch (writes)
+   * @param maxCommands most commands in one batch
    * @param maxBytes most payload bytes in one batch (a Raft log entry has a size limit); a single
-   *     write is always sent, it was checked against the value limit before
+   *     command is always sent, it was checked against the value limit before
    */
-  WriteBatcher(
+  GroupBatcher(
       Sender sender,
       LongSupplier nonces,
       LongSupplier nanoTime,
       Executor completions,
-      int maxWrites,
+      boolean onePerKey,
+      int maxCommands,
       long maxBytes) {
     this.sender = sender;
     this.nonces = nonces;
     this.nanoTime = nanoTime;
     this.completions = completions;
-    this.maxWrites = maxWrites;
+    this.onePerKey = onePerKey;
+    this.maxCommands = maxCommands;
     this.maxBytes = maxBytes;
   }
 
-  /** Sends {@code write} now, or with the next batch if a request is in flight. */
-  CompletableFuture<StrongReply> submit(StrongCommand.Single write, long deadlineNanos) {
-    Pending pending = new Pending(write, deadlineNanos, new CompletableFuture<>());
+  /** Sends {@code command} now, or with the next batch if a request is in flight. */
+  CompletableFuture<StrongReply> submit(StrongCommand.Single command, long deadlineNanos) {
+    Pending pending = new Pending(command, deadlineNanos, new CompletableFuture<>());
     synchronized (this) {
       if (inFlight) {
         waiting.add(pending);
@@ -94,9 +100,9 @@ final class WriteBatcher {
   private void dispatch(List<Pending> batch) {
     StrongCommand command =
         batch.size() == 1
-            ? batch.get(0).write()
+            ? batch.get(0).command()
             : new StrongCommand.Batch(
-                nonces.getAsLong(), batch.stream().map(Pending::write).toList());
+                nonces.getAsLong(), batch.stream().map(Pending::command).toList());
     long deadline = batch.stream().mapToLong(Pending::deadlineNanos).min().orElseThrow();
     CompletableFuture<StrongReply> sent;
     try {
@@ -131,12 +137,12 @@ final class WriteBatcher {
       Set<String> keys = new HashSet<>();
       long bytes = 0;
       Iterator<Pending> queued = waiting.iterator();
-      while (queued.hasNext() && batch.size() < maxWrites) {
+      while (queued.hasNext() && batch.size() < maxCommands) {
         Pending pending = queued.next();
         if (pending.deadlineNanos() - now <= 0) {
           queued.remove();
           expired.add(pending);
-        } else if (keys.add(pending.write().key())) {
+        } else if (!onePerKey || keys.add(pending.command().key())) {
           if (!batch.isEmpty() && bytes + pending.bytes() > maxBytes) {
             break;
           }
@@ -155,7 +161,7 @@ final class WriteBatcher {
                 .reply()
                 .completeExceptionally(
                     StrongKeyException.unavailable(
-                        "the write waited for the key's Raft group past its deadline; it was"
+                        "the request waited for the key's Raft group past its deadline; it was"
                             + " not sent")));
     if (!batch.isEmpty()) {
       dispatch(batch);

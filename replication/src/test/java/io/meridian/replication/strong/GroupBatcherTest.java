@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The batcher against a hand-driven group: what leaves when, in which batches, with what replies.
  */
-class WriteBatcherTest {
+class GroupBatcherTest {
   private static final long DEADLINE = 1_000_000;
 
   private record Sent(StrongCommand command, long deadline, CompletableFuture<StrongReply> reply) {}
@@ -21,18 +21,7 @@ class WriteBatcherTest {
   private final List<Sent> sent = new ArrayList<>();
   private final AtomicLong now = new AtomicLong();
   private final AtomicLong nonces = new AtomicLong(1_000);
-  private final WriteBatcher batcher =
-      new WriteBatcher(
-          (command, deadline) -> {
-            CompletableFuture<StrongReply> reply = new CompletableFuture<>();
-            sent.add(new Sent(command, deadline, reply));
-            return reply;
-          },
-          nonces::incrementAndGet,
-          now::get,
-          Runnable::run,
-          3,
-          10_000);
+  private final GroupBatcher batcher = recording(true);
   private long nonce;
 
   @Test
@@ -58,7 +47,9 @@ class WriteBatcherTest {
     assertThat(first.get()).isEqualTo(new StrongReply.Written(1));
     assertThat(sent).hasSize(2);
     StrongCommand.Batch batch = (StrongCommand.Batch) sent.get(1).command();
-    assertThat(batch.writes()).extracting(StrongCommand.Single::key).containsExactly("b", "c", "d");
+    assertThat(batch.commands())
+        .extracting(StrongCommand.Single::key)
+        .containsExactly("b", "c", "d");
     assertThat(sent.get(1).deadline())
         .as("the earliest deadline of the batch")
         .isEqualTo(DEADLINE + 'b');
@@ -92,7 +83,7 @@ class WriteBatcherTest {
     sent.get(0).reply().complete(new StrongReply.Written(1));
 
     StrongCommand.Batch second = (StrongCommand.Batch) sent.get(1).command();
-    assertThat(second.writes()).extracting(w -> value(w)).containsExactly("k1", "y10");
+    assertThat(second.commands()).extracting(w -> value(w)).containsExactly("k1", "y10");
     sent.get(1)
         .reply()
         .complete(
@@ -146,8 +137,8 @@ class WriteBatcherTest {
   @Test
   void aSenderThatThrowsFailsTheWriteAndDoesNotWedgeTheGroup() {
     List<Integer> calls = new ArrayList<>();
-    WriteBatcher throwing =
-        new WriteBatcher(
+    GroupBatcher throwing =
+        new GroupBatcher(
             (command, deadline) -> {
               calls.add(1);
               if (calls.size() == 1) {
@@ -158,11 +149,48 @@ class WriteBatcherTest {
             nonces::incrementAndGet,
             now::get,
             Runnable::run,
+            true,
             3,
             10_000);
     assertThat(throwing.submit(put("a", 1), DEADLINE)).isCompletedExceptionally();
     assertThat(throwing.submit(put("b", 1), DEADLINE))
         .isCompletedWithValue(new StrongReply.Written(2));
+  }
+
+  @Test
+  void readsMayShareABatchOnOneKey() {
+    GroupBatcher reads = recording(false);
+    reads.submit(new StrongCommand.Get(++nonce, "a"), DEADLINE);
+    CompletableFuture<StrongReply> second =
+        reads.submit(new StrongCommand.Get(++nonce, "k"), DEADLINE);
+    CompletableFuture<StrongReply> third =
+        reads.submit(new StrongCommand.Get(++nonce, "k"), DEADLINE);
+    sent.get(0).reply().complete(new StrongReply.NotFound());
+    StrongCommand.Batch batch = (StrongCommand.Batch) sent.get(1).command();
+    assertThat(batch.reads()).isTrue();
+    assertThat(batch.commands()).extracting(StrongCommand.Single::key).containsExactly("k", "k");
+    sent.get(1)
+        .reply()
+        .complete(
+            new StrongReply.Batch(List.of(new StrongReply.NotFound(), new StrongReply.NotFound())));
+    assertThat(second).isCompletedWithValue(new StrongReply.NotFound());
+    assertThat(third).isCompletedWithValue(new StrongReply.NotFound());
+  }
+
+  /** A batcher of at most 3 commands or 10,000 bytes whose sends are recorded in {@link #sent}. */
+  private GroupBatcher recording(boolean onePerKey) {
+    return new GroupBatcher(
+        (command, deadline) -> {
+          CompletableFuture<StrongReply> reply = new CompletableFuture<>();
+          sent.add(new Sent(command, deadline, reply));
+          return reply;
+        },
+        nonces::incrementAndGet,
+        now::get,
+        Runnable::run,
+        onePerKey,
+        3,
+        10_000);
   }
 
   private StrongCommand.Single put(String key, int size) {
