@@ -3,7 +3,6 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +17,7 @@ import java.util.Set;
  *
  * <p>Wire format, big-endian: {@code [op][nonce:8][precondition][revision:8][key length:4][key
  * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}; a
- * batch is {@code [op][nonce:8][count:4]} then each write as {@code [length:4][encoded write]}.
+ * batch is {@code [op][nonce:8][count:4]} then each command as {@code [length:4][encoded command]}.
  */
 sealed interface StrongCommand {
   byte PUT = 1;
@@ -95,11 +94,9 @@ sealed interface StrongCommand {
   static byte[] encode(StrongCommand command) {
     if (command instanceof Batch batch) {
       List<byte[]> commands = batch.commands().stream().map(StrongCommand::encode).toList();
-      ByteBuffer buffer =
-          ByteBuffer.allocate(
-              1 + 8 + 4 + commands.stream().mapToInt(bytes -> 4 + bytes.length).sum());
+      ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + 4 + LengthPrefixed.size(commands));
       buffer.put(BATCH).putLong(batch.nonce()).putInt(commands.size());
-      commands.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
+      LengthPrefixed.put(buffer, commands);
       return buffer.array();
     }
     Single single = (Single) command;
@@ -142,13 +139,10 @@ sealed interface StrongCommand {
     byte op = buffer.get();
     long nonce = buffer.getLong();
     if (op == BATCH) {
-      int count = buffer.getInt();
-      List<Single> commands = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        byte[] command = new byte[buffer.getInt()];
-        buffer.get(command);
-        commands.add((Single) decode(command));
-      }
+      List<Single> commands =
+          LengthPrefixed.get(buffer, buffer.getInt()).stream()
+              .map(command -> (Single) decode(command))
+              .toList();
       return new Batch(nonce, commands);
     }
     Precondition precondition = getPrecondition(buffer);

@@ -3,7 +3,6 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,7 +38,7 @@ sealed interface StrongReply {
    */
   record Superseded() implements StrongReply {}
 
-  /** The replies to the writes of a {@link StrongCommand.Batch}, in its order. */
+  /** The replies to the commands of a {@link StrongCommand.Batch}, in its order. */
   record Batch(List<StrongReply> replies) implements StrongReply {
     public Batch {
       replies = List.copyOf(replies);
@@ -49,10 +48,9 @@ sealed interface StrongReply {
   static byte[] encode(StrongReply reply) {
     if (reply instanceof Batch batch) {
       List<byte[]> replies = batch.replies().stream().map(StrongReply::encode).toList();
-      ByteBuffer buffer =
-          ByteBuffer.allocate(1 + 8 + replies.stream().mapToInt(bytes -> 4 + bytes.length).sum());
+      ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + LengthPrefixed.size(replies));
       buffer.put((byte) 6).putLong(replies.size());
-      replies.forEach(bytes -> buffer.putInt(bytes.length).put(bytes));
+      LengthPrefixed.put(buffer, replies);
       return buffer.array();
     }
     if (reply instanceof Found found) {
@@ -96,15 +94,11 @@ sealed interface StrongReply {
         yield new Found(revision, new String(contentType, UTF_8), value);
       }
       case 5 -> new Superseded();
-      case 6 -> {
-        List<StrongReply> replies = new ArrayList<>();
-        for (long i = 0; i < revision; i++) {
-          byte[] one = new byte[buffer.getInt()];
-          buffer.get(one);
-          replies.add(decode(ByteBuffer.wrap(one)));
-        }
-        yield new Batch(replies);
-      }
+      case 6 ->
+          new Batch(
+              LengthPrefixed.get(buffer, revision).stream()
+                  .map(reply -> decode(ByteBuffer.wrap(reply)))
+                  .toList());
       default -> throw new IllegalArgumentException("unknown strong reply " + kind);
     };
   }

@@ -171,14 +171,7 @@ final class StrongStateMachine extends BaseStateMachine {
     CompletableFuture<StrongReply> reply;
     if (command instanceof StrongCommand.Batch batch) {
       // Queued in order, so the writer applies them in order and revisions follow the batch.
-      List<CompletableFuture<StrongReply>> replies =
-          batch.commands().stream().map(write -> apply(write, at)).toList();
-      reply =
-          CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
-              .thenApply(
-                  v ->
-                      new StrongReply.Batch(
-                          replies.stream().map(CompletableFuture::join).toList()));
+      reply = batchReply(batch.commands().stream().map(write -> apply(write, at)).toList());
     } else {
       reply = apply((StrongCommand.Single) command, at);
     }
@@ -195,6 +188,14 @@ final class StrongStateMachine extends BaseStateMachine {
     applied = done;
     done.exceptionally(this::fatal);
     return done.thenApply(v -> toMessage(reply.join()));
+  }
+
+  /** The reply to a batch: every command's reply, in order, once all are there. */
+  private static CompletableFuture<StrongReply> batchReply(
+      List<CompletableFuture<StrongReply>> replies) {
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> new StrongReply.Batch(replies.stream().map(CompletableFuture::join).toList()));
   }
 
   private CompletableFuture<StrongReply> apply(StrongCommand.Single command, TermIndex at) {
@@ -254,15 +255,7 @@ final class StrongStateMachine extends BaseStateMachine {
     StrongCommand command = StrongCommand.decode(request.getContent().toByteArray());
     if (command instanceof StrongCommand.Batch batch && batch.reads()) {
       return afterApplied(
-          () -> {
-            List<CompletableFuture<StrongReply>> replies =
-                batch.commands().stream().map(get -> read(get.key())).toList();
-            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
-                .thenApply(
-                    v ->
-                        new StrongReply.Batch(
-                            replies.stream().map(CompletableFuture::join).toList()));
-          });
+          () -> batchReply(batch.commands().stream().map(get -> read(get.key())).toList()));
     }
     if (!(command instanceof StrongCommand.Get get)) {
       return CompletableFuture.failedFuture(
