@@ -14,16 +14,16 @@ import org.slf4j.LoggerFactory;
  * <p>Why: the storage writer completes a whole group commit of requests at once, and each
  * completion must run on its caller's event loop. Handed over one by one, every completion found
  * the loop asleep again and woke it (a system call on each side); coalesced, a commit of 20
- * requests wakes each loop about once.
+ * requests wakes each loop about once. Strong keys' replies leave the writer the same way.
  */
-final class CoalescingExecutor implements Executor {
+public final class CoalescingExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(CoalescingExecutor.class);
 
   private final Executor delegate;
   private final Queue<Runnable> queued = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  CoalescingExecutor(Executor delegate) {
+  public CoalescingExecutor(Executor delegate) {
     this.delegate = delegate;
   }
 

@@ -8,6 +8,7 @@ import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
+import io.meridian.replication.CoalescingExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -98,6 +100,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final StrongRetryPolicy retryPolicy;
   private final ScheduledExecutorService setup;
   private final ExecutorService calls;
+  private final Executor replies;
   private final AtomicLong nonces = new AtomicLong(new SecureRandom().nextLong());
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
@@ -136,6 +139,17 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(CALL_QUEUE),
             daemon("meridian-strong-client"));
+    // Never shut down (an apply queued in the storage writer must always be able to answer): the
+    // thread ends by itself when idle.
+    this.replies =
+        new CoalescingExecutor(
+            new ThreadPoolExecutor(
+                0,
+                1,
+                60,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                daemon("meridian-strong-reply")));
     Files.createDirectories(raftDir);
     this.server =
         RaftServer.newBuilder()
@@ -145,7 +159,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 groupId ->
                     machines.computeIfAbsent(
                         groupId.getUuid(),
-                        uuid -> new StrongStateMachine(uuid, store, this::failFatally)))
+                        uuid -> new StrongStateMachine(uuid, store, replies, this::failFatally)))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     if (readsFromLocalState) {

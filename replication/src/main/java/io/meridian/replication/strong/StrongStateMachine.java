@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Raft group's state machine: strong keys → (revision, bytes) in the node's LMDB {@code strong}
- * table, written through the node's {@link Store} (group commit, durable before anyone is told).
+ * table, written through the node's {@link Store} (group commit).
  *
  * <p>Implementation notes.
  *
@@ -50,6 +52,13 @@ import org.slf4j.LoggerFactory;
  *       was changed at or after its own index is skipped (it only lifts the counter to that key's
  *       revision). The group's meta (counter, applied index) is queued right after each key update;
  *       if a crash loses it, the skipped entries restore the counter.
+ *   <li><b>Replies do not wait for the storage commit.</b> An entry is answered once the storage
+ *       writer has applied it in its open transaction; the commit (two fsyncs, competing with the
+ *       Raft log's for the disk) follows. That is safe because the Raft log already holds the entry
+ *       on a majority and Ratis re-applies the log from the latest snapshot after a restart, and a
+ *       snapshot is taken only after everything applied before it is committed ({@link
+ *       #committed}). Until its commit, an applied entry is kept in {@link #uncommitted}, where
+ *       reads look first.
  *   <li><b>Reads see what is applied.</b> Ratis releases a linearizable read once its applied index
  *       passes the read index, and it advances that index for entries without a future
  *       (configuration, leader no-ops) before earlier entries' storage futures complete. So every
@@ -66,6 +75,7 @@ final class StrongStateMachine extends BaseStateMachine {
 
   private final UUID group;
   private final Store store;
+  private final Executor replies;
   private final Runnable onFatal;
   private final byte[] metaKey;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -85,15 +95,25 @@ final class StrongStateMachine extends BaseStateMachine {
    */
   private volatile long revision;
 
-  /** Completes when everything queued so far is committed; the Ratis updater thread replaces it. */
+  /** Completes when everything queued so far is applied; the Ratis updater thread replaces it. */
   private volatile CompletableFuture<Void> applied = CompletableFuture.completedFuture(null);
 
+  /** Completes when everything queued so far is committed; the Ratis updater thread replaces it. */
+  private volatile CompletableFuture<Void> committed = CompletableFuture.completedFuture(null);
+
+  /** Each key's latest applied entry while its storage commit is pending. */
+  private final ConcurrentHashMap<String, StrongRecord.Entry> uncommitted =
+      new ConcurrentHashMap<>();
+
   /**
+   * @param replies where replies are completed: never the storage writer, which would run Ratis'
+   *     reply path inside its open transaction
    * @param onFatal called once if a storage failure leaves this replica unable to go on
    */
-  StrongStateMachine(UUID group, Store store, Runnable onFatal) {
+  StrongStateMachine(UUID group, Store store, Executor replies, Runnable onFatal) {
     this.group = group;
     this.store = store;
+    this.replies = replies;
     this.onFatal = onFatal;
     this.metaKey = StrongRecord.metaKey(group);
   }
@@ -150,7 +170,9 @@ final class StrongStateMachine extends BaseStateMachine {
       meta = StrongSnapshot.load(snapshot.getFile().getPath(), group, store);
     }
     revision = meta.revision();
+    uncommitted.clear();
     applied = CompletableFuture.completedFuture(null);
+    committed = CompletableFuture.completedFuture(null);
     if (snapshot != null) {
       setLastAppliedTermIndex(snapshot.getTermIndex());
     }
@@ -168,13 +190,11 @@ final class StrongStateMachine extends BaseStateMachine {
     TermIndex at = TermIndex.valueOf(entry);
     StrongCommand command =
         StrongCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-    CompletableFuture<StrongReply> reply;
-    if (command instanceof StrongCommand.Batch batch) {
-      // Queued in order, so the writer applies them in order and revisions follow the batch.
-      reply = batchReply(batch.commands().stream().map(write -> apply(write, at)).toList());
-    } else {
-      reply = apply((StrongCommand.Single) command, at);
-    }
+    // Queued in order, so the writer applies a batch in order and revisions follow it.
+    List<Applying> applying =
+        command instanceof StrongCommand.Batch batch
+            ? batch.commands().stream().map(single -> apply(single, at)).toList()
+            : List.of(apply((StrongCommand.Single) command, at));
     CompletableFuture<Void> meta =
         submit(
             metaKey,
@@ -183,12 +203,29 @@ final class StrongStateMachine extends BaseStateMachine {
                     StrongRecord.encode(
                         new StrongRecord.Meta(revision, at.getTerm(), at.getIndex())),
                     null));
+    CompletableFuture<?>[] stored =
+        applying.stream().map(Applying::stored).toArray(CompletableFuture[]::new);
+    CompletableFuture<Void> commit =
+        CompletableFuture.allOf(committed, meta, CompletableFuture.allOf(stored));
+    committed = commit;
+    commit.exceptionally(this::fatal);
+    List<CompletableFuture<StrongReply>> visible = applying.stream().map(Applying::reply).toList();
+    CompletableFuture<StrongReply> reply =
+        command instanceof StrongCommand.Batch ? batchReply(visible) : visible.get(0);
     CompletableFuture<Void> done =
-        CompletableFuture.allOf(applied, reply, meta).thenRun(() -> updateLastAppliedTermIndex(at));
+        CompletableFuture.allOf(applied, reply).thenRun(() -> updateLastAppliedTermIndex(at));
     applied = done;
-    done.exceptionally(this::fatal);
     return done.thenApply(v -> toMessage(reply.join()));
   }
+
+  /**
+   * One command on its way through the storage writer.
+   *
+   * @param reply completes once the writer has applied it (see the class notes)
+   * @param stored completes once that is committed
+   */
+  private record Applying(
+      CompletableFuture<StrongReply> reply, CompletableFuture<StrongRecord.Entry> stored) {}
 
   /** The reply to a batch: every command's reply, in order, once all are there. */
   private static CompletableFuture<StrongReply> batchReply(
@@ -198,8 +235,19 @@ final class StrongStateMachine extends BaseStateMachine {
             v -> new StrongReply.Batch(replies.stream().map(CompletableFuture::join).toList()));
   }
 
-  private CompletableFuture<StrongReply> apply(StrongCommand.Single command, TermIndex at) {
-    return submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex()));
+  private Applying apply(StrongCommand.Single command, TermIndex at) {
+    CompletableFuture<StrongReply> reply = new CompletableFuture<>();
+    CompletableFuture<StrongRecord.Entry> stored =
+        submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex(), reply));
+    stored.whenComplete(
+        (written, failure) -> {
+          if (failure != null) {
+            reply.completeExceptionally(failure);
+          } else if (written != null) {
+            uncommitted.remove(command.key(), written);
+          }
+        });
+    return new Applying(reply, stored);
   }
 
   /**
@@ -210,7 +258,13 @@ final class StrongStateMachine extends BaseStateMachine {
     applied = applied.thenRun(() -> updateLastAppliedTermIndex(term, index));
   }
 
-  private StoreUpdate<StrongReply> update(StrongCommand.Single command, long index) {
+  /**
+   * The update that applies {@code command} in the storage writer. It answers {@code reply} from
+   * inside the writer's transaction and leaves what it writes in {@link #uncommitted}; its own
+   * result is the entry written, if any.
+   */
+  private StoreUpdate<StrongRecord.Entry> update(
+      StrongCommand.Single command, long index, CompletableFuture<StrongReply> reply) {
     return current -> {
       Optional<StrongRecord.Entry> existing = StrongRecord.decodeEntry(current, command.key());
       if (existing.isPresent() && existing.get().modifiedAt() >= index) {
@@ -220,34 +274,47 @@ final class StrongStateMachine extends BaseStateMachine {
             existing.get().modifiedAt() == index
                 ? new StrongReply.Written(existing.get().revision())
                 : new StrongReply.Superseded();
-        return StoreUpdate.Outcome.unchanged(original);
+        return answer(reply, original, null);
       }
       long currentRevision = existing.map(StrongRecord.Entry::currentRevision).orElse(0L);
       if (command instanceof StrongCommand.Put put) {
         if (!put.precondition().holds(currentRevision)) {
-          return StoreUpdate.Outcome.unchanged(new StrongReply.PreconditionFailed(currentRevision));
+          return answer(reply, new StrongReply.PreconditionFailed(currentRevision), null);
         }
         long next = ++revision;
-        StrongRecord.Entry written =
-            StrongRecord.Entry.value(put.key(), next, index, put.contentType(), put.value());
-        return StoreUpdate.Outcome.write(
-            StrongRecord.encode(written), new StrongReply.Written(next));
+        return answer(
+            reply,
+            new StrongReply.Written(next),
+            StrongRecord.Entry.value(put.key(), next, index, put.contentType(), put.value()));
       }
       if (command instanceof StrongCommand.Delete delete) {
         if (currentRevision == 0 && delete.precondition().holds(0)) {
-          return StoreUpdate.Outcome.unchanged(new StrongReply.NotFound());
+          return answer(reply, new StrongReply.NotFound(), null);
         }
         if (!delete.precondition().holds(currentRevision)) {
-          return StoreUpdate.Outcome.unchanged(new StrongReply.PreconditionFailed(currentRevision));
+          return answer(reply, new StrongReply.PreconditionFailed(currentRevision), null);
         }
         long next = ++revision;
-        StrongRecord.Entry tombstone = StrongRecord.Entry.tombstone(delete.key(), next, index);
-        return StoreUpdate.Outcome.write(
-            StrongRecord.encode(tombstone), new StrongReply.Written(next));
+        return answer(
+            reply,
+            new StrongReply.Written(next),
+            StrongRecord.Entry.tombstone(delete.key(), next, index));
       }
       // A read through the log: answered from the state at its place in the order.
-      return StoreUpdate.Outcome.unchanged(found(existing));
+      return answer(reply, found(existing), null);
     };
+  }
+
+  /** Publishes {@code written} (if any) to reads, then answers {@code reply} off the writer. */
+  private StoreUpdate.Outcome<StrongRecord.Entry> answer(
+      CompletableFuture<StrongReply> reply, StrongReply answer, StrongRecord.Entry written) {
+    if (written != null) {
+      uncommitted.put(written.key(), written);
+    }
+    reply.completeAsync(() -> answer, replies);
+    return written == null
+        ? StoreUpdate.Outcome.unchanged(null)
+        : StoreUpdate.Outcome.write(StrongRecord.encode(written), written);
   }
 
   @Override
@@ -272,8 +339,12 @@ final class StrongStateMachine extends BaseStateMachine {
         .thenApply(StrongStateMachine::toMessage);
   }
 
-  /** The key's committed state in this replica, without going through Raft (may lag). */
+  /** The key's applied state in this replica, without going through Raft (may lag). */
   CompletableFuture<StrongReply> read(String key) {
+    StrongRecord.Entry pending = uncommitted.get(key);
+    if (pending != null) {
+      return CompletableFuture.completedFuture(found(Optional.of(pending)));
+    }
     return store
         .get(Table.STRONG, StrongRecord.entryKey(group, key))
         .thenApply(payload -> found(StrongRecord.decodeEntry(payload, key)));
@@ -292,7 +363,7 @@ final class StrongStateMachine extends BaseStateMachine {
     if (last == null || last.getIndex() < 0) {
       return -1;
     }
-    StoreFutures.join(applied);
+    StoreFutures.join(committed);
     StrongRecord.Meta durable = readMeta();
     StrongRecord.Meta meta =
         new StrongRecord.Meta(durable.revision(), last.getTerm(), last.getIndex());

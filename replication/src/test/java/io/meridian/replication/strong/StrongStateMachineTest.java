@@ -4,19 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.LmdbStore;
+import io.meridian.core.Store;
 import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigLoader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
@@ -61,6 +70,30 @@ class StrongStateMachineTest {
     assertThat(shown(read(machine, "x"))).isEqualTo("3@3");
     assertThat(shown(read(machine, "y"))).isEqualTo("2@2");
     assertThat(read(machine, "z")).isInstanceOf(StrongReply.NotFound.class);
+  }
+
+  @Test
+  void aReply_comesBeforeTheStorageCommit_andReadsSeeTheAppliedValueMeanwhile() throws Exception {
+    LmdbStore store = store("a");
+    CountDownLatch commit = new CountDownLatch(1);
+    StrongStateMachine machine = machine(holdingCommits(store, commit), dir.resolve("raft-a"));
+    byte[] stored = StrongRecord.entryKey(GROUP, "k");
+
+    // The writer has applied the put and now waits, its transaction open: nothing is committed.
+    CompletableFuture<StrongReply> reply =
+        CompletableFuture.supplyAsync(() -> apply(machine, 1, put("k", "v1")));
+    assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo(new StrongReply.Written(1));
+    assertThat(store.get(Table.STRONG, stored).join()).isEmpty();
+    assertThat(shown(read(machine, "k"))).isEqualTo("v1@1");
+    assertThat(shown(machine.read("k").join())).isEqualTo("v1@1");
+    CompletableFuture<Long> snapshot = CompletableFuture.supplyAsync(() -> takeSnapshot(machine));
+    Thread.sleep(200);
+    assertThat(snapshot).as("a snapshot waits for the commit").isNotDone();
+
+    commit.countDown();
+    assertThat(snapshot.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(store.get(Table.STRONG, stored).join()).isPresent();
+    assertThat(shown(read(machine, "k"))).isEqualTo("v1@1");
   }
 
   @Test
@@ -280,7 +313,58 @@ class StrongStateMachineTest {
     return machine(store, dir.resolve("raft-" + name));
   }
 
-  private StrongStateMachine machine(LmdbStore store, Path raftDir) throws IOException {
+  /** {@code store}, whose writer waits for {@code commit} after applying each update. */
+  private static Store holdingCommits(Store store, CountDownLatch commit) {
+    return new Store() {
+      @Override
+      public <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update) {
+        return store.update(
+            table,
+            key,
+            current -> {
+              StoreUpdate.Outcome<R> outcome = update.apply(current);
+              try {
+                commit.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return outcome;
+            });
+      }
+
+      @Override
+      public CompletableFuture<Optional<byte[]>> get(Table table, byte[] key) {
+        return store.get(table, key);
+      }
+
+      @Override
+      public CompletableFuture<List<Entry>> scan(
+          Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
+        return store.scan(table, fromInclusive, toExclusive, limit);
+      }
+
+      @Override
+      public CompletableFuture<Boolean> quarantine(Table table, byte[] key) {
+        return store.quarantine(table, key);
+      }
+
+      @Override
+      public void close() {
+        store.close();
+      }
+    };
+  }
+
+  private static long takeSnapshot(StrongStateMachine machine) {
+    try {
+      return machine.takeSnapshot();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private StrongStateMachine machine(Store store, Path raftDir) throws IOException {
+    Executor replies = replies();
     RaftStorage storage =
         RaftStorage.newBuilder()
             .setDirectory(raftDir.toFile())
@@ -296,6 +380,7 @@ class StrongStateMachineTest {
         new StrongStateMachine(
             GROUP,
             store,
+            replies,
             () -> {
               throw new AssertionError("storage failed");
             });
@@ -304,6 +389,12 @@ class StrongStateMachineTest {
   }
 
   /** Only {@code getId} is ever called, for log messages. */
+  private Executor replies() {
+    ExecutorService replies = Executors.newSingleThreadExecutor();
+    open.add(replies::shutdown);
+    return replies;
+  }
+
   private static RaftServer server() {
     return (RaftServer)
         Proxy.newProxyInstance(
