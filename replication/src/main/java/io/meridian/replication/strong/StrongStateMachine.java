@@ -307,11 +307,11 @@ final class StrongStateMachine extends BaseStateMachine {
 
   /** Publishes {@code written} (if any) to reads, then answers {@code reply} off the writer. */
   private StoreUpdate.Outcome<StrongRecord.Entry> answer(
-      CompletableFuture<StrongReply> reply, StrongReply answer, StrongRecord.Entry written) {
+      CompletableFuture<StrongReply> reply, StrongReply result, StrongRecord.Entry written) {
     if (written != null) {
       uncommitted.put(written.key(), written);
     }
-    reply.completeAsync(() -> answer, replies);
+    reply.completeAsync(() -> result, replies);
     return written == null
         ? StoreUpdate.Outcome.unchanged(null)
         : StoreUpdate.Outcome.write(StrongRecord.encode(written), written);
