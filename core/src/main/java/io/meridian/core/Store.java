@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Store extends AutoCloseable {
 
-  /** Runs {@code update} on the value under {@code key} and completes after a durable commit. */
+  /**
+   * Runs {@code update} on the value under {@code key} and completes after its commit, a durable
+   * one unless the table is not {@linkplain Table#syncedOnCommit() synced on commit}.
+   */
   <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update);
 
   /** The committed value under {@code key}, checksum-verified. */

@@ -46,6 +46,32 @@ class LmdbStoreTest {
   }
 
   @Test
+  void update_ofATableNotSyncedOnCommit_commitsWithoutTheSync_andSurvivesReopen() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    HybridLogicalClock clock = HybridLogicalClock.system();
+    try (LmdbStore store = LmdbStore.open(dir, StoreFixture.storageConfig(), clock, registry)) {
+      var syncs = registry.find("meridian.storage.syncs").counter();
+      assertThat(store.update(Table.STRONG, bytes("s"), StoreLongs::increment).join())
+          .isEqualTo(1L);
+      assertThat(store.get(Table.STRONG, bytes("s")).join()).map(StoreLongs::decode).hasValue(1L);
+      assertThat(syncs.count()).isZero();
+
+      assertThat(store.update(Table.DATA, bytes("d"), StoreLongs::increment).join()).isEqualTo(1L);
+      assertThat(syncs.count()).isEqualTo(1);
+
+      store.update(Table.STRONG, bytes("s"), StoreLongs::increment).join();
+      clock.now();
+      store.update(Table.STRONG, bytes("s"), StoreLongs::increment).join();
+      assertThat(syncs.count()).as("a commit holding a new clock high-water mark").isEqualTo(2);
+    }
+    try (LmdbStore reopened = StoreFixture.open(dir)) {
+      assertThat(reopened.get(Table.STRONG, bytes("s")).join())
+          .map(StoreLongs::decode)
+          .hasValue(3L);
+    }
+  }
+
+  @Test
   void update_thatThrows_failsAloneAndWritesNothing() {
     try (LmdbStore store = StoreFixture.open(dir)) {
       CompletableFuture<Long> before = store.update(Table.DATA, bytes("a"), StoreLongs::increment);

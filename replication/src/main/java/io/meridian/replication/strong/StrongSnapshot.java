@@ -11,9 +11,11 @@ import java.io.EOFException;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -50,7 +52,7 @@ final class StrongSnapshot {
 
   /**
    * Writes the group's committed state to {@code file} (through a temporary file, fsynced, then
-   * renamed) as of {@code meta}.
+   * renamed, and the rename fsynced) as of {@code meta}.
    */
   static Written write(Path file, UUID group, Store store, StrongRecord.Meta meta)
       throws IOException {
@@ -101,6 +103,11 @@ final class StrongSnapshot {
     }
     Files.move(
         temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // The rename must be durable too: once Ratis purges the log below this snapshot, the snapshot
+    // is the only durable copy of those entries (LMDB's strong table is not synced on commit).
+    try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+      directory.force(true);
+    }
     return new Written(meta, entries, tombstones);
   }
 
