@@ -2,12 +2,15 @@
 # A/B of strong-key PUT throughput between two 3-node Meridian clusters, robust to a machine whose
 # speed drifts by tens of percent within minutes (this VM does): both clusters are up at once and
 # short measured phases alternate between them (A B, then B A, ...), so both see the same drift.
-# Each side is a checkout whose build output it runs (default: this one) plus `--set` overrides.
+# Each side is a checkout whose build output it runs (default: this one), `--set` overrides and
+# JVM options (default: MERIDIAN_OPTS, else -Xmx512m).
 #   benchmarks/ab-strong.sh [--a-home DIR] [--b-home DIR] [--a-set k=v]... [--b-set k=v]...
+#                           [--a-jvm "OPTS"] [--b-jvm "OPTS"]
 #                           [--rounds 5] [--clients "1 16"] [--phase 12s] [--jit-warmup 60s]
 #                           [--data-parent /var/tmp]
 # e.g. two builds:   benchmarks/ab-strong.sh --a-home /var/tmp/meridian-before
 #      two configs:  benchmarks/ab-strong.sh --a-set raft.groups=8 --b-set raft.groups=3
+#      JVM options:  benchmarks/ab-strong.sh --b-jvm "-Xmx512m -XX:TieredStopAtLevel=1"
 # Prints one line per phase, then per client count the B/A ratio of each round and their mean.
 # The generator and the rest of the run come from this checkout; the other home must be built.
 set -euo pipefail
@@ -15,6 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 a_home=$repo_dir b_home=$repo_dir a_set=() b_set=()
+a_jvm=${MERIDIAN_OPTS:--Xmx512m} b_jvm=${MERIDIAN_OPTS:--Xmx512m}
 rounds=5 clients="1 16" phase=12s jit_warmup=60s parent=/var/tmp
 while (($#)); do
   case "$1" in
@@ -22,6 +26,8 @@ while (($#)); do
     --b-home) b_home=$(cd "$2" && pwd); shift 2 ;;
     --a-set) a_set+=(--set "$2"); shift 2 ;;
     --b-set) b_set+=(--set "$2"); shift 2 ;;
+    --a-jvm) a_jvm="$2"; shift 2 ;;
+    --b-jvm) b_jvm="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --phase) phase="$2"; shift 2 ;;
@@ -48,14 +54,14 @@ trap cleanup EXIT
 
 base=$((20000 + RANDOM % 20000))
 declare -A url
-start() { # side home port set...
-  MERIDIAN_OPTS="${MERIDIAN_OPTS:--Xmx512m}" "$2/bin/meridian" local-cluster --regions 1 \
-    --nodes-per-region 3 --base-port "$3" --data-dir "$work/$1" "${@:4}" >"$work/$1.log" 2>&1 &
+start() { # side home jvm-options port set...
+  MERIDIAN_OPTS="$3" "$2/bin/meridian" local-cluster --regions 1 \
+    --nodes-per-region 3 --base-port "$4" --data-dir "$work/$1" "${@:5}" >"$work/$1.log" 2>&1 &
   pids+=($!)
-  url[$1]="http://127.0.0.1:$3"
+  url[$1]="http://127.0.0.1:$4"
 }
-start A "$a_home" "$base" "${a_set[@]}"
-start B "$b_home" $((base + 1000)) "${b_set[@]}" # a cluster uses base .. base+399
+start A "$a_home" "$a_jvm" "$base" "${a_set[@]}"
+start B "$b_home" "$b_jvm" $((base + 1000)) "${b_set[@]}" # a cluster uses base .. base+399
 for side in A B; do
   for _ in $(seq 1 240); do
     curl -sf -X PUT "${url[$side]}/v1/strong/ready" --data-binary x >/dev/null 2>&1 && break
