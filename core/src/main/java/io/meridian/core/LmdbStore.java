@@ -368,6 +368,8 @@ public final class LmdbStore implements Store {
         sync = true;
       }
       txn.commit();
+      // A failed sync fails the batch like a failed commit: nothing in it is acknowledged, though
+      // what it wrote is visible and may or may not survive a machine crash (an unknown outcome).
       if (sync) {
         env.sync(true);
         syncs.increment();

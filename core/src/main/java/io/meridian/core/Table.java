@@ -34,7 +34,7 @@ public enum Table {
   /**
    * Whether an update of this table completes only once its commit is on disk. When false, the
    * commit is atomic and visible when the update completes, but a machine crash (not a process
-   * crash) may undo the most recent commits.
+   * crash) may undo it until a later synced commit.
    */
   public boolean syncedOnCommit() {
     return syncedOnCommit;
