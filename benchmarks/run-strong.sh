@@ -2,7 +2,7 @@
 # Strong keys against etcd in one run (issue 6): a 3-node Meridian cluster on loopback and a
 # 3-member etcd 3.4 cluster (Debian etcd-server, durable, data on disk), both driven by the same
 # load generator: PUT throughput and latency at 1, 16 and 64 concurrent clients, then linearizable
-# reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>.md.
+# reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>-<commit>.md.
 # Before the first phase each cluster gets untimed load (puts, then reads, 64 clients) for
 # --jit-warmup each, so that the JVMs' JIT has compiled the hot paths before anything is measured:
 # Ratis, gRPC, Hazelcast and Vert.x make ~24,000 methods to compile, and at a few hundred requests
@@ -113,7 +113,7 @@ for c in 16 64; do
   rows+=("$(row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
 done
 
-report="$home/benchmarks/results/strong-$(date +%F).md"
+report="$home/benchmarks/results/strong-$(date +%F)-$(git -C "$home" rev-parse --short HEAD 2>/dev/null || echo unknown).md"
 mkdir -p "$(dirname "$report")"
 {
   echo "## Strong keys vs etcd, $(date -u +%FT%TZ)"
