@@ -165,6 +165,7 @@ public final class LmdbStore implements Store {
       HybridLogicalClock clock,
       MeterRegistry registry) {
     Path directory = prepareDirectory(dataDir);
+    LmdbNativeLibrary.placeIn(directory);
     Env<byte[]> env;
     try {
       env =
