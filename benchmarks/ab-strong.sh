@@ -44,20 +44,14 @@ done
 work=$(mktemp -d "$parent/meridian-ab-strong.XXXXXX")
 classpath=$(snapshot_classpath "$work/cp")
 read -r -a jvm_flags <<<"$(meridian_jvm_flags)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_started; rm -rf "$work"' EXIT
 
 base=$((20000 + RANDOM % 20000))
 declare -A url
 start() { # side home jvm-options port set...
   MERIDIAN_OPTS="$3" "$2/bin/meridian" local-cluster --regions 1 \
     --nodes-per-region 3 --base-port "$4" --data-dir "$work/$1" "${@:5}" >"$work/$1.log" 2>&1 &
-  pids+=($!)
+  started_pids+=($!)
   url[$1]="http://127.0.0.1:$4"
 }
 start A "$a_home" "$a_jvm" "$base" "${a_set[@]}"

@@ -71,6 +71,15 @@ ensure_built() {
   done
 }
 
+# Processes a script started (append with started_pids+=($!)); stop_started, called from the
+# script's EXIT trap, sends each SIGTERM and waits for it.
+started_pids=()
+stop_started() {
+  local pid
+  for pid in "${started_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${started_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+
 # Copies the benchmarks' classes and runtime jars into DIR and prints that classpath: a run then
 # keeps working while a build elsewhere recompiles or cleans benchmarks/target.
 snapshot_classpath() {

@@ -11,8 +11,8 @@
 #   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 60s]
 #                            [--data-parent /var/tmp]
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-home="$(cd "$here/.." && pwd)"
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/common.sh"
 duration=20s warmup=5s jit_warmup=60s parent=/var/tmp
 while (($#)); do
   case "$1" in
@@ -31,20 +31,11 @@ if ! command -v etcd >/dev/null 2>&1; then
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
 fi
-if [[ ! -d "$home/benchmarks/target/lib" || ! -d "$home/gateway/target/lib" ]]; then
-  (cd "$home" && mvn -B -q -DskipTests -Dspotless.check.skip=true install)
-fi
-read -r -a jvm_flags <"$home/gateway/target/launcher/jvm-flags"
+ensure_built
+read -r -a jvm_flags <<<"$(meridian_jvm_flags)"
 work="$(mktemp -d "$parent/meridian-strong-bench.XXXXXX")"
-mkdir -p "$work/cp" && cp -R "$home/benchmarks/target/classes" "$home/benchmarks/target/lib" "$work/cp/"
-classpath="$work/cp/classes:$work/cp/lib/*"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_started; rm -rf "$work"' EXIT
+classpath=$(snapshot_classpath "$work/cp")
 
 base=$((20000 + RANDOM % 20000))
 # etcd: 3 members, client ports base+500.., peer ports base+600..
@@ -59,14 +50,14 @@ for i in 1 2 3; do
     --initial-advertise-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
     --initial-cluster "$cluster" --initial-cluster-state new \
     --initial-cluster-token meridian-bench --log-level error >"$work/etcd-$i.log" 2>&1 &
-  pids+=($!)
+  started_pids+=($!)
 done
 etcd_url="http://127.0.0.1:$((base + 501))"
 
 # Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
-MERIDIAN_OPTS="-Xmx512m" "$home/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
+MERIDIAN_OPTS="-Xmx512m" "$repo_dir/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
   --base-port "$base" --data-dir "$work/meridian" >"$work/meridian.log" 2>&1 &
-pids+=($!)
+started_pids+=($!)
 meridian_url="http://127.0.0.1:$base"
 for _ in $(seq 1 240); do
   if curl -sf -X PUT "$meridian_url/v1/strong/ready" --data-binary x >/dev/null 2>&1 \
@@ -113,14 +104,14 @@ for c in 16 64; do
   rows+=("$(row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
 done
 
-report="$home/benchmarks/results/strong-$(date +%F)-$(git -C "$home" rev-parse --short HEAD 2>/dev/null || echo unknown).md"
+report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit).md"
 mkdir -p "$(dirname "$report")"
 {
   echo "## Strong keys vs etcd, $(date -u +%FT%TZ)"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
     "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
-    "commit $(git -C "$home" rev-parse --short HEAD); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+    "commit $(git_commit); load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; each cluster first got ${jit_warmup} of untimed puts and ${jit_warmup} of reads (JIT warm-up)."
   echo
   echo "| workload | ops/s | p50 ms | p99 ms | errors |"

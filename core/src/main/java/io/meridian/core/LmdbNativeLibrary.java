@@ -3,6 +3,7 @@ package io.meridian.core;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,12 +53,13 @@ final class LmdbNativeLibrary {
    */
   static Path removeLeftovers(Path directory) throws IOException {
     Files.createDirectories(directory);
+    List<Path> leftovers;
     try (Stream<Path> entries = Files.list(directory)) {
-      for (Path entry : (Iterable<Path>) entries::iterator) {
-        if (entry.getFileName().toString().startsWith(EXTRACTED_PREFIX)) {
-          Files.deleteIfExists(entry);
-        }
-      }
+      leftovers =
+          entries.filter(p -> p.getFileName().toString().startsWith(EXTRACTED_PREFIX)).toList();
+    }
+    for (Path leftover : leftovers) {
+      Files.deleteIfExists(leftover);
     }
     return directory;
   }
