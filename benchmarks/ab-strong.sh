@@ -6,7 +6,7 @@
 # JVM options (default: MERIDIAN_OPTS, else -Xmx512m).
 #   benchmarks/ab-strong.sh [--a-home DIR] [--b-home DIR] [--a-set k=v]... [--b-set k=v]...
 #                           [--a-jvm "OPTS"] [--b-jvm "OPTS"]
-#                           [--rounds 5] [--clients "1 16"] [--phase 12s] [--jit-warmup 60s]
+#                           [--rounds 5] [--clients "1 16"] [--phase 12s] [--jit-warmup 360]
 #                           [--data-parent /var/tmp]
 # e.g. two builds:   benchmarks/ab-strong.sh --a-home /var/tmp/meridian-before
 #      two configs:  benchmarks/ab-strong.sh --a-set raft.groups=8 --b-set raft.groups=3
@@ -19,7 +19,7 @@ set -euo pipefail
 
 a_home=$repo_dir b_home=$repo_dir a_set=() b_set=()
 a_jvm=${MERIDIAN_OPTS:--Xmx512m} b_jvm=${MERIDIAN_OPTS:--Xmx512m}
-rounds=5 clients="1 16" phase=12s jit_warmup=60s parent=/var/tmp
+rounds=5 clients="1 16" phase=12s jit_warmup=360 parent=/var/tmp
 while (($#)); do
   case "$1" in
     --a-home) a_home=$(cd "$2" && pwd); shift 2 ;;
@@ -31,7 +31,7 @@ while (($#)); do
     --rounds) rounds="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --phase) phase="$2"; shift 2 ;;
-    --jit-warmup) jit_warmup="$2"; shift 2 ;;
+    --jit-warmup) jit_warmup="${2%s}"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -47,11 +47,12 @@ read -r -a jvm_flags <<<"$(meridian_jvm_flags)"
 trap 'stop_started; rm -rf "$work"' EXIT
 
 base=$((20000 + RANDOM % 20000))
-declare -A url
+declare -A url launcher
 start() { # side home jvm-options port set...
   MERIDIAN_OPTS="$3" "$2/bin/meridian" local-cluster --regions 1 \
     --nodes-per-region 3 --base-port "$4" --data-dir "$work/$1" "${@:5}" >"$work/$1.log" 2>&1 &
   started_pids+=($!)
+  launcher[$1]=$!
   url[$1]="http://127.0.0.1:$4"
 }
 start A "$a_home" "$a_jvm" "$base" "${a_set[@]}"
@@ -70,7 +71,11 @@ generate() { # url connections duration warmup [more generator args]
     --url "$1" --mix strong-put=1 --connections "$2" --duration "$3" --warmup "$4" \
     --keys 1000 --value-bytes 100 "${@:5}"
 }
-for side in A B; do generate "${url[$side]}" 64 "$jit_warmup" 0s >/dev/null; done
+# Each side gets untimed load until its JVMs' JIT compilers settle (common.sh, warm_until_compiled).
+for side in A B; do
+  echo "$side warmed up in $(warm_until_compiled "$jit_warmup" "$(pgrep -P "${launcher[$side]}" | tr '\n' ' ')" \
+    generate "${url[$side]}" 64 15s 0s)"
+done
 
 results="$work/phases"
 measure() { # side connections

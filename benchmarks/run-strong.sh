@@ -3,22 +3,23 @@
 # 3-member etcd 3.4 cluster (Debian etcd-server, durable, data on disk), both driven by the same
 # load generator: PUT throughput and latency at 1, 16 and 64 concurrent clients, then linearizable
 # reads. Prints a Markdown table and writes it to benchmarks/results/strong-<date>-<commit>.md.
-# Before the first phase each cluster gets untimed load (puts, then reads, 64 clients) for
-# --jit-warmup each, so that the JVMs' JIT has compiled the hot paths before anything is measured:
-# Ratis, gRPC, Hazelcast and Vert.x make ~24,000 methods to compile, and at a few hundred requests
-# a second a cold node's C2 compiler still takes most of a core minutes in. etcd gets the same
-# load, for symmetry.
-#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 60s]
+# Before the first phase Meridian gets untimed load (puts, then reads, 64 clients) until its JVMs'
+# JIT compilers have settled, for at most --jit-warmup per operation (common.sh,
+# warm_until_compiled): Ratis, gRPC, Hazelcast and Vert.x make ~24,000 methods to compile, and
+# at a few hundred requests a second a cold node's C2 compiler still takes most of a core minutes
+# in. etcd gets --etcd-warmup of the same load per operation (it has no JIT; this fills its caches).
+#   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 360] [--etcd-warmup 60s]
 #                            [--data-parent /var/tmp]
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-duration=20s warmup=5s jit_warmup=60s parent=/var/tmp
+duration=20s warmup=5s jit_warmup=360 etcd_warmup=60s parent=/var/tmp
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
-    --jit-warmup) jit_warmup="$2"; shift 2 ;;
+    --jit-warmup) jit_warmup="${2%s}"; shift 2 ;;
+    --etcd-warmup) etcd_warmup="$2"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -82,17 +83,17 @@ l = d["latencyMicros"]
 print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)))
 ' "$1" "$2" "$3"
 }
-warm() { # url op...: untimed load of each op in turn, results discarded
-  local url=$1
-  shift
-  for op in "$@"; do
-    java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
-      --url "$url" --mix "$op=1" --connections 64 --duration "$jit_warmup" --warmup 0s \
-      --keys 1000 --value-bytes 100 >/dev/null
-  done
+load() { # url op duration: untimed load, results discarded
+  java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
+    --url "$1" --mix "$2=1" --connections 64 --duration "$3" --warmup 0s \
+    --keys 1000 --value-bytes 100 >/dev/null
 }
-warm "$meridian_url" strong-put strong-get
-warm "$etcd_url" etcd-put etcd-range
+node_pids=$(pgrep -P "${started_pids[-1]}" | tr '\n' ' ')
+meridian_warmup=""
+for op in strong-put strong-get; do
+  meridian_warmup+="$op $(warm_until_compiled "$jit_warmup" "$node_pids" load "$meridian_url" "$op" 15s), "
+done
+for op in etcd-put etcd-range; do load "$etcd_url" "$op" "$etcd_warmup"; done
 
 rows=()
 for c in 1 16 64; do
@@ -112,7 +113,7 @@ mkdir -p "$(dirname "$report")"
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
     "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
     "commit $(git_commit); load average $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; each cluster first got ${jit_warmup} of untimed puts and ${jit_warmup} of reads (JIT warm-up)."
+  echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; Meridian first got untimed load until its JIT compilers settled (${meridian_warmup%, }; at most ${jit_warmup} s each), etcd ${etcd_warmup} of puts and ${etcd_warmup} of reads."
   echo
   echo "| workload | ops/s | p50 ms | p99 ms | errors |"
   echo "|---|---:|---:|---:|---:|"
