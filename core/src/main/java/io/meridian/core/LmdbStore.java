@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -63,6 +64,13 @@ import org.slf4j.LoggerFactory;
  * its integrity this way; a machine crash can only undo the last commit before a sync, and a sync
  * makes every commit before it durable.
  *
+ * <p>A transaction that holds only such unsynced updates also stays open for more of them, applying
+ * each as it arrives, until {@link #UNSYNCED_COMMIT_DELAY} after it began (or the batch is full):
+ * their callers learn the outcome inside the transaction (strong keys answer from there), so what
+ * they wait for is the writer, not the commit, and a commit's fsync, which would hold up every
+ * update queued behind it, is paid once for all of them. The first update of a synced table ends
+ * the wait at once: it joins the transaction, which then commits and syncs.
+ *
  * <p>The hybrid logical clock's high-water mark is written in the same transaction as the updates
  * that used it, so a timestamp is never visible before it is durable, and a restarted node resumes
  * above every timestamp it ever handed out.
@@ -84,12 +92,23 @@ public final class LmdbStore implements Store {
   private static final int READER_THREADS = 2;
   private static final int READ_QUEUE_CAPACITY = 10_000;
 
+  /**
+   * How long a transaction of unsynced updates waits for more before it commits. Under steady
+   * strong-key load this bounds the writer's commits (each an fsync, on the disk the Raft logs
+   * fsync to) to about a hundred a second; the price is that a snapshot, which waits for the commit
+   * of what it covers, may wait this much longer.
+   */
+  static final Duration UNSYNCED_COMMIT_DELAY = Duration.ofMillis(10);
+
+  private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
   private final Env<byte[]> env;
   private final Path directory;
   private final Map<Table, Dbi<byte[]>> dbis;
   private final HybridLogicalClock clock;
   private final BlockingQueue<PendingUpdate<?>> queue;
   private final int maxBatch;
+  private final long unsyncedCommitDelayNanos;
   private final ReadWriteLock admission = new ReentrantReadWriteLock();
   private final Thread writer;
   private final ExecutorService readers;
@@ -108,6 +127,7 @@ public final class LmdbStore implements Store {
       Map<Table, Dbi<byte[]>> dbis,
       HybridLogicalClock clock,
       MeridianConfig.Storage config,
+      Duration unsyncedCommitDelay,
       MeterRegistry registry) {
     this.directory = directory;
     this.env = env;
@@ -115,6 +135,7 @@ public final class LmdbStore implements Store {
     this.clock = clock;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     this.maxBatch = config.maxBatchMutations();
+    this.unsyncedCommitDelayNanos = unsyncedCommitDelay.toNanos();
     this.batchSizes =
         DistributionSummary.builder("meridian.storage.batch.mutations")
             .description("Mutations committed per LMDB transaction (group commit)")
@@ -122,7 +143,9 @@ public final class LmdbStore implements Store {
             .register(registry);
     this.commitLatency =
         Timer.builder("meridian.storage.commit")
-            .description("Time to apply and durably commit one batch")
+            .description(
+                "Time to apply and commit one batch, including the wait of unsynced updates for"
+                    + " more")
             .publishPercentileHistogram()
             .register(registry);
     this.syncs =
@@ -164,6 +187,16 @@ public final class LmdbStore implements Store {
       MeridianConfig.Storage config,
       HybridLogicalClock clock,
       MeterRegistry registry) {
+    return open(dataDir, config, clock, UNSYNCED_COMMIT_DELAY, registry);
+  }
+
+  /** {@link #open(Path, MeridianConfig.Storage, HybridLogicalClock, MeterRegistry)}, for tests. */
+  static LmdbStore open(
+      Path dataDir,
+      MeridianConfig.Storage config,
+      HybridLogicalClock clock,
+      Duration unsyncedCommitDelay,
+      MeterRegistry registry) {
     Path directory = prepareDirectory(dataDir);
     LmdbNativeLibrary.placeIn(directory);
     Env<byte[]> env;
@@ -189,7 +222,8 @@ public final class LmdbStore implements Store {
       initialiseFormat(env, dbis);
       env.sync(true);
       readClock(env, dbis).ifPresent(clock::restoreAtLeast);
-      LmdbStore store = new LmdbStore(directory, env, dbis, clock, config, registry);
+      LmdbStore store =
+          new LmdbStore(directory, env, dbis, clock, config, unsyncedCommitDelay, registry);
       store.writer.start();
       return store;
     } catch (RuntimeException e) {
@@ -357,12 +391,9 @@ public final class LmdbStore implements Store {
   private void commit(List<PendingUpdate<?>> batch) {
     long started = System.nanoTime();
     long clockHighWater;
-    boolean sync = false;
+    boolean sync;
     try (Txn<byte[]> txn = env.txnWrite()) {
-      for (PendingUpdate<?> pending : batch) {
-        pending.applyIn(txn);
-        sync |= pending.synced;
-      }
+      sync = applyFrom(0, batch, txn) || applyArrivals(batch, txn, started);
       clockHighWater = clock.current();
       if (clockHighWater > persistedClock) {
         dbis.get(Table.META).put(txn, CLOCK_KEY, ValueFrame.wrap(longBytes(clockHighWater)));
@@ -386,6 +417,47 @@ public final class LmdbStore implements Store {
     commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     batchSizes.record(batch.size());
     batch.forEach(PendingUpdate::complete);
+  }
+
+  /** Applies {@code batch} from index {@code from} on; returns whether any of it must be synced. */
+  private static boolean applyFrom(int from, List<PendingUpdate<?>> batch, Txn<byte[]> txn) {
+    boolean sync = false;
+    for (PendingUpdate<?> pending : batch.subList(from, batch.size())) {
+      pending.applyIn(txn);
+      sync |= pending.synced;
+    }
+    return sync;
+  }
+
+  /**
+   * Applies updates as they arrive, in the open transaction of unsynced updates begun at {@code
+   * started}, until its delay is over, the batch is full, the store closes, or an update that must
+   * be synced arrives (then returns true).
+   */
+  private boolean applyArrivals(List<PendingUpdate<?>> batch, Txn<byte[]> txn, long started) {
+    long deadline = started + unsyncedCommitDelayNanos;
+    while (batch.size() < maxBatch && !closing) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return false;
+      }
+      PendingUpdate<?> next;
+      try {
+        next = queue.poll(Math.min(remaining, CLOSE_CHECK_NANOS), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      if (next != null) {
+        int from = batch.size();
+        batch.add(next);
+        queue.drainTo(batch, maxBatch - batch.size());
+        if (applyFrom(from, batch, txn)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private StoreException classify(LmdbException e) {

@@ -9,11 +9,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lmdbjava.ByteArrayProxy;
@@ -68,6 +71,66 @@ class LmdbStoreTest {
       assertThat(reopened.get(Table.STRONG, bytes("s")).join())
           .map(StoreLongs::decode)
           .hasValue(3L);
+    }
+  }
+
+  @Test
+  void updates_ofATableNotSyncedOnCommit_areAppliedAsTheyArrive_andCommitWithTheNextSyncedUpdate()
+      throws InterruptedException {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    // A delay far longer than the test: only the synced update can end the open transaction.
+    try (LmdbStore store =
+        LmdbStore.open(
+            dir,
+            StoreFixture.storageConfig(),
+            HybridLogicalClock.system(),
+            Duration.ofHours(1),
+            registry)) {
+      CountDownLatch applied = new CountDownLatch(2);
+      StoreUpdate<Long> increment =
+          current -> {
+            applied.countDown();
+            return StoreLongs.increment(current);
+          };
+      CompletableFuture<Long> first = store.update(Table.STRONG, bytes("s"), increment);
+      CompletableFuture<Long> second = store.update(Table.STRONG, bytes("s"), increment);
+      assertThat(applied.await(30, TimeUnit.SECONDS)).as("both applied").isTrue();
+      assertThat(first).as("waits for its commit").isNotDone();
+      assertThat(second).isNotDone();
+      assertThat(store.get(Table.STRONG, bytes("s")).join()).as("not committed yet").isEmpty();
+
+      assertThat(store.update(Table.DATA, bytes("d"), StoreLongs::increment).join()).isEqualTo(1L);
+      assertThat(first.join()).isEqualTo(1L);
+      assertThat(second.join()).isEqualTo(2L);
+      var batches = registry.find("meridian.storage.batch.mutations").summary();
+      assertThat(batches.count()).as("one transaction").isEqualTo(1);
+      assertThat(batches.totalAmount()).isEqualTo(3);
+      assertThat(registry.find("meridian.storage.syncs").counter().count()).isEqualTo(1);
+    }
+    try (LmdbStore reopened = StoreFixture.open(dir)) {
+      assertThat(reopened.get(Table.STRONG, bytes("s")).join())
+          .map(StoreLongs::decode)
+          .hasValue(2L);
+    }
+  }
+
+  @Test
+  void close_commitsAnOpenTransactionOfUnsyncedUpdates() {
+    CompletableFuture<Long> pending;
+    try (LmdbStore store =
+        LmdbStore.open(
+            dir,
+            StoreFixture.storageConfig(),
+            HybridLogicalClock.system(),
+            Duration.ofHours(1),
+            new SimpleMeterRegistry())) {
+      pending = store.update(Table.STRONG, bytes("s"), StoreLongs::increment);
+    }
+    assertThat(pending.join()).isEqualTo(1L);
+    try (LmdbStore reopened = StoreFixture.open(dir)) {
+      assertThat(reopened.get(Table.STRONG, bytes("s")).join())
+          .map(StoreLongs::decode)
+          .hasValue(1L);
     }
   }
 

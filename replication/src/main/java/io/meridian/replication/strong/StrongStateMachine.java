@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *       if a crash loses it, the skipped entries restore the counter.
  *   <li><b>Replies do not wait for the storage commit.</b> An entry is answered once the storage
  *       writer has applied it in its open transaction; the commit (an fsync, competing with the
- *       Raft log's for the disk) follows. The strong table is not {@linkplain
+ *       Raft log's for the disk, and shared by the applies of up to {@code
+ *       LmdbStore.UNSYNCED_COMMIT_DELAY}) follows. The strong table is not {@linkplain
  *       Table#syncedOnCommit() synced on commit}: a machine crash may undo its last commit, which
  *       recovery handles like a commit that never happened. That is safe because the Raft log
  *       already holds the entry on a majority and Ratis re-applies the log from the latest snapshot
