@@ -73,8 +73,8 @@ generate() { # url connections duration warmup [more generator args]
 }
 # Each side gets untimed load until its JVMs' JIT compilers settle (common.sh, warm_until_compiled).
 for side in A B; do
-  echo "$side warmed up in $(warm_until_compiled "$jit_warmup" "$(pgrep -P "${launcher[$side]}" | tr '\n' ' ')" \
-    generate "${url[$side]}" 64 15s 0s)"
+  nodes=$(pgrep -P "${launcher[$side]}" | tr '\n' ' ')
+  echo "$side warmed up in $(warm_until_compiled "$jit_warmup" "$nodes" generate "${url[$side]}" 64 15s 0s)"
 done
 
 results="$work/phases"

@@ -103,15 +103,13 @@ meridian_jvm_flags() {
   fi
 }
 
-# Total JIT compile time, in seconds, of the JVMs with the given PIDs so far (jstat; 0 for one
-# that is gone or when jstat is missing).
+# Total JIT compile time, in seconds, of the JVMs with the given PIDs so far (jstat; a JVM that
+# is gone counts 0).
 jit_compile_seconds() {
-  local pid seconds total=0
+  local pid
   for pid in "$@"; do
-    seconds=$(jstat -compiler "$pid" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)
-    total=$(awk -v a="$total" -v b="${seconds:-0}" 'BEGIN { print a + b }')
-  done
-  echo "$total"
+    jstat -compiler "$pid" 2>/dev/null | awk 'NR == 2 { print $4 }' || true
+  done | awk '{ total += $1 } END { print total + 0 }'
 }
 
 # Runs COMMAND (an untimed load of a few seconds, run again and again) until the JIT compilers of
@@ -126,14 +124,19 @@ warm_until_compiled() {
   shift 2
   local -a pid_list
   read -r -a pid_list <<<"$pids"
-  local start=$SECONDS quiet=0 before after round_start
-  command -v jstat >/dev/null || echo "jstat is missing: warming up for the whole $max s" >&2
+  local start=$SECONDS quiet=0 can_settle=1 before after round_start
+  if ! command -v jstat >/dev/null; then
+    echo "jstat is missing: warming up for the whole $max s" >&2
+    can_settle=0
+  fi
   while ((SECONDS - start < max && quiet < 2)); do
     before=$(jit_compile_seconds "${pid_list[@]}")
     round_start=$SECONDS
     "$@" >/dev/null
     after=$(jit_compile_seconds "${pid_list[@]}")
-    if command -v jstat >/dev/null && awk -v d="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')"       -v limit="$(((SECONDS - round_start) * ${#pid_list[@]}))" 'BEGIN { exit !(d * 10 < limit) }'; then
+    if ((can_settle)) && awk -v before="$before" -v after="$after" \
+      -v budget="$(((SECONDS - round_start) * ${#pid_list[@]}))" \
+      'BEGIN { exit !((after - before) * 10 < budget) }'; then
       quiet=$((quiet + 1))
     else
       quiet=0

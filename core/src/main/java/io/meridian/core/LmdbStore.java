@@ -100,6 +100,7 @@ public final class LmdbStore implements Store {
    */
   static final Duration UNSYNCED_COMMIT_DELAY = Duration.ofMillis(10);
 
+  /** How often a writer waiting for updates looks whether the store is closing. */
   private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final Env<byte[]> env;
@@ -370,7 +371,7 @@ public final class LmdbStore implements Store {
     while (true) {
       PendingUpdate<?> first;
       try {
-        first = queue.poll(50, TimeUnit.MILLISECONDS);
+        first = queue.poll(CLOSE_CHECK_NANOS, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         first = null;

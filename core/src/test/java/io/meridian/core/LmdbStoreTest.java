@@ -67,25 +67,14 @@ class LmdbStoreTest {
       store.update(Table.STRONG, bytes("s"), StoreLongs::increment).join();
       assertThat(syncs.count()).as("a commit holding a new clock high-water mark").isEqualTo(2);
     }
-    try (LmdbStore reopened = StoreFixture.open(dir)) {
-      assertThat(reopened.get(Table.STRONG, bytes("s")).join())
-          .map(StoreLongs::decode)
-          .hasValue(3L);
-    }
+    assertStrongCounterAfterReopen(3L);
   }
 
   @Test
   void updates_ofATableNotSyncedOnCommit_areAppliedAsTheyArrive_andCommitWithTheNextSyncedUpdate()
       throws InterruptedException {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    // A delay far longer than the test: only the synced update can end the open transaction.
-    try (LmdbStore store =
-        LmdbStore.open(
-            dir,
-            StoreFixture.storageConfig(),
-            HybridLogicalClock.system(),
-            Duration.ofHours(1),
-            registry)) {
+    try (LmdbStore store = openWithUnsyncedCommitDelayOfAnHour(registry)) {
       CountDownLatch applied = new CountDownLatch(2);
       StoreUpdate<Long> increment =
           current -> {
@@ -107,30 +96,34 @@ class LmdbStoreTest {
       assertThat(batches.totalAmount()).isEqualTo(3);
       assertThat(registry.find("meridian.storage.syncs").counter().count()).isEqualTo(1);
     }
-    try (LmdbStore reopened = StoreFixture.open(dir)) {
-      assertThat(reopened.get(Table.STRONG, bytes("s")).join())
-          .map(StoreLongs::decode)
-          .hasValue(2L);
-    }
+    assertStrongCounterAfterReopen(2L);
   }
 
   @Test
   void close_commitsAnOpenTransactionOfUnsyncedUpdates() {
     CompletableFuture<Long> pending;
-    try (LmdbStore store =
-        LmdbStore.open(
-            dir,
-            StoreFixture.storageConfig(),
-            HybridLogicalClock.system(),
-            Duration.ofHours(1),
-            new SimpleMeterRegistry())) {
+    try (LmdbStore store = openWithUnsyncedCommitDelayOfAnHour(new SimpleMeterRegistry())) {
       pending = store.update(Table.STRONG, bytes("s"), StoreLongs::increment);
     }
     assertThat(pending.join()).isEqualTo(1L);
+    assertStrongCounterAfterReopen(1L);
+  }
+
+  /** A delay far longer than any test: only a synced update or close ends an open transaction. */
+  private LmdbStore openWithUnsyncedCommitDelayOfAnHour(SimpleMeterRegistry registry) {
+    return LmdbStore.open(
+        dir,
+        StoreFixture.storageConfig(),
+        HybridLogicalClock.system(),
+        Duration.ofHours(1),
+        registry);
+  }
+
+  private void assertStrongCounterAfterReopen(long expected) {
     try (LmdbStore reopened = StoreFixture.open(dir)) {
       assertThat(reopened.get(Table.STRONG, bytes("s")).join())
           .map(StoreLongs::decode)
-          .hasValue(1L);
+          .hasValue(expected);
     }
   }
 
