@@ -14,8 +14,11 @@ import java.util.concurrent.TimeUnit;
  * timeout alone does not help: a client that trickles one byte every few seconds is never idle. So
  * a connection must deliver a complete request head within {@code requestTimeoutMs} of opening or
  * of its previous response, and each request must be fully received and answered within the same
- * deadline; otherwise the connection is answered (408 while the body is still arriving, 503 when
- * the node itself ran late) and closed.
+ * deadline; otherwise the connection is answered and closed: 408 while the body is still arriving,
+ * 504 when the node itself ran late. The late answer cannot be 503 ("nothing was done"): the
+ * request was received whole and may have been handed on, so a write may still commit — a node
+ * resumed after a pause expires its requests at once while a strong write it proposed before the
+ * pause is committed by the group's new leader.
  *
  * <p>Rather than a timer per request, waiting connections and requests sit in insertion-ordered
  * maps (oldest first, since every entry is stamped when it is put) that a periodic sweep trims from
@@ -81,7 +84,7 @@ final class ConnectionDeadlines {
       return;
     }
     HttpServerRequest request = ctx.request();
-    int status = request.isEnded() ? 503 : 408;
+    int status = request.isEnded() ? 504 : 408;
     long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
     ctx.response().putHeader("Connection", "close");
     Problems.send(
@@ -90,7 +93,9 @@ final class ConnectionDeadlines {
             status,
             status == 408
                 ? "the request was not received within " + millis + " ms"
-                : "the request was not answered within " + millis + " ms"));
+                : "the request was not answered within "
+                    + millis
+                    + " ms; a write may still be applied"));
     request.connection().close();
   }
 }

@@ -90,6 +90,7 @@ final class Problems {
           case 414 -> "uri-too-long";
           case 431 -> "headers-too-large";
           case 503 -> "unavailable";
+          case 504 -> "timeout";
           default -> status >= 500 ? "internal" : "bad-request";
         };
     return new Problem(type, status, detail);
