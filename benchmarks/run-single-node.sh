@@ -5,26 +5,29 @@
 #                                 [-k KEYS] [-p PARENT_DIR] [-n REDIS_REQUESTS] [-o OUTPUT.md] [-S]
 #
 #   -d  measured time of each load phase (default 30s)       -w  warm-up before it (default 5s)
-#   -j  untimed load on each freshly started server first, so its JIT has compiled the hot paths
-#       before any phase (default 20s; a cold node needs ~15 s)
+#   -j  at most this many seconds of untimed load on each freshly started server first, until its
+#       JIT compilers have settled (default 240; see below)
 #   -c  connections, one request in flight each (default 50)  -k  key space (default 10000)
 #   -p  parent of the data directories (default /var/tmp; must be a disk, not tmpfs)
 #   -n  requests per redis-benchmark test (default 200000)
-#   -o  where to write the table (default benchmarks/results/single-node-<date>.md)
+#   -o  where to write the table (default benchmarks/results/single-node-<date>-<commit>.md)
 #   -S  skip the Redis peer (e.g. when redis-server cannot be installed)
 #
 # 1. Builds when the build output is missing or older than the sources (see common.sh;
 #    BENCH_BUILD=never runs what is built).
 # 2. Starts one durable node (bin/meridian start) with its data directory in a new directory under
 #    PARENT_DIR, MERIDIAN_OPTS (default -Xmx1g) as its JVM options, and warms it up with all four
-#    ops mixed for JIT_WARMUP (results discarded).
+#    ops mixed (results discarded) in 15 s rounds until two rounds in a row in which its JIT
+#    compilers used under a tenth of a core (common.sh, warm_until_compiled), at most JIT_WARMUP
+#    seconds; the hello-world server gets the same. The rule, not a fixed time, as in
+#    run-strong.sh: a fixed 20 s could end while the node still compiled (it took 65-66 s here).
 # 3. Runs the load generator against it for counter increments, set adds, key puts and key gets
 #    (keys preloaded), one phase each, scraping /metrics before and after each phase for the
 #    average mutations per LMDB commit (deltas of meridian_storage_batch_mutations_sum/_count,
 #    warm-up included). Then stops the node.
 #    The node's CPU time (/proc) around each phase gives its CPU per request.
 # 4. Runs the hello-world baseline (HelloWorldServer, as benchmarks/hello-world.sh does) with the
-#    same generator settings, also measuring its CPU per request.
+#    same generator settings and the same JIT warm-up rule, also measuring its CPU per request.
 # 5. Runs the Redis peer (benchmarks/peer-redis.sh, appendfsync always, data under PARENT_DIR):
 #    incr and sadd over the key space, then sadd of new members (see peer-redis.sh).
 # 6. Prints a Markdown table (machine, JDK, commit, and per workload ops/s, p50/p99/p99.9 and
@@ -40,7 +43,7 @@ set -euo pipefail
 
 duration=30s
 warmup=5s
-jit_warmup=20s
+jit_warmup=240
 connections=50
 keys=10000
 parent=/var/tmp
@@ -55,7 +58,7 @@ while getopts "d:w:j:c:k:p:n:o:Sh" opt; do
   case "$opt" in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
-    j) jit_warmup=$OPTARG ;;
+    j) jit_warmup=${OPTARG%s} ;;
     c) connections=$OPTARG ;;
     k) keys=$OPTARG ;;
     p) parent=$OPTARG ;;
@@ -152,7 +155,7 @@ free_port() {
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load="closed loop, $connections connections (one request in flight each), $duration measured"
 load="$load after $warmup warm-up per phase, uniform over $keys keys; each server first"
-load="$load warmed up (JIT) by $jit_warmup of untimed load"
+load="$load given untimed load until its JIT compilers settled (at most $jit_warmup s; see below)"
 {
   environment_rows
   echo "| load | $load; generator JVM \`$JAVA_OPTS\` |"
@@ -186,16 +189,23 @@ generator() { # OUTPUT_JSON GENERATOR_ARGS...
     --output json "$@" >"$out" 2>"$out.err"
 }
 
-jit_warm() { # URL MIX: untimed load so that the server's JIT has compiled its hot paths
-  log "JIT warm-up of $1: $jit_warmup of $2"
-  run_child java "${gen_opts[@]}" -cp "$bench_classpath" io.meridian.benchmarks.http.LoadGenerator \
-    --connections "$connections" --duration "$jit_warmup" --warmup 0s --keys "$keys" \
+jit_round() { # URL MIX: 15 s of untimed load
+  java "${gen_opts[@]}" -cp "$bench_classpath" io.meridian.benchmarks.http.LoadGenerator \
+    --connections "$connections" --duration 15s --warmup 0s --keys "$keys" \
     --url "$1" --mix "$2" >"$work/jit-warmup.out" 2>&1 ||
     { cat "$work/jit-warmup.out" >&2; die "the JIT warm-up of $1 failed"; }
 }
 
+jit_warm() { # NAME PID URL MIX: untimed load until the server's JIT compilers have settled
+  log "JIT warm-up of $1 with $4, until its compilers settle (at most $jit_warmup s)"
+  local took
+  took=$(warm_until_compiled "$jit_warmup" "$2" jit_round "$3" "$4")
+  jit_warmups="${jit_warmups:+$jit_warmups, }$1 $took"
+}
+
 failed=""
-jit_warm "$base" counter-incr=1,set-add=1,key-put=1,key-get=1
+jit_warmups=""
+jit_warm Meridian "$node_pid" "$base" counter-incr=1,set-add=1,key-put=1,key-get=1
 for op in counter-incr set-add key-put key-get; do
   extra=()
   [ "$op" = key-get ] && extra=(--preload)
@@ -228,7 +238,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$hello_url" ] || { cat "$work/hello-server.log" >&2; die "HelloWorldServer did not start"; }
-jit_warm "$hello_url" hello=1
+jit_warm hello-world "$hello_pid" "$hello_url" hello=1
 log "hello-world baseline at $hello_url: $warmup warm-up, $duration measured"
 cpu_before=$(cpu_ticks "$hello_pid")
 if ! generator "$work/hello.json" --url "$hello_url" --mix hello=1; then
@@ -251,11 +261,14 @@ if [ -z "$skip_redis" ]; then
 fi
 
 # --- Report -------------------------------------------------------------------------------------
-echo "| finished | $(date -u '+%Y-%m-%d %H:%M UTC') |" >>"$work/environment.md"
+{
+  echo "| JIT warm-up | $jit_warmups (untimed load until two 15 s rounds in a row in which the server's JIT compilers used under a tenth of a core) |"
+  echo "| finished | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+} >>"$work/environment.md"
 if [ -z "$output" ]; then
   mkdir -p "$bench_dir/results"
-  output="$bench_dir/results/single-node-$(date -u +%F).md"
-  [ -e "$output" ] && output="$bench_dir/results/single-node-$(date -u +%F-%H%M).md"
+  output="$bench_dir/results/single-node-$(date -u +%F)-$(git_commit).md"
+  [ -e "$output" ] && output="$bench_dir/results/single-node-$(date -u +%F)-$(git_commit)-$(date -u +%H%M).md"
 fi
 report_status=0
 java "${gen_opts[@]}" -cp "$bench_classpath" io.meridian.benchmarks.http.SingleNodeReport \
