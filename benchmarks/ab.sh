@@ -41,15 +41,13 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+# Per operation: a cluster or one node, the key space, and the default clients and phase length.
 case "$op" in
-  strong-put) cluster=yes keys=1000 ;;
-  counter-incr | set-add | key-put | key-get) cluster="" keys=10000 ;;
+  strong-put) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} ;;
+  counter-incr | set-add | key-put | key-get)
+    cluster="" keys=10000 clients=${clients:-50} phase=${phase:-30s} ;;
   *) echo "--op must be strong-put, counter-incr, set-add, key-put or key-get" >&2; exit 2 ;;
 esac
-[ -n "$clients" ] || clients=${cluster:+"1 16"}
-[ -n "$clients" ] || clients=50
-[ -n "$phase" ] || phase=${cluster:+12s}
-[ -n "$phase" ] || phase=30s
 ensure_built
 for home in "$a_home" "$b_home"; do
   [ -d "$home/gateway/target/lib" ] || { echo "$home is not built (mvn -DskipTests package)" >&2; exit 1; }
@@ -83,7 +81,6 @@ ready() { # side: the cluster's strong keys answer, or the node is healthy
 }
 start A "$a_home" "$a_jvm" "$base" "${a_set[@]}"
 start B "$b_home" "$b_jvm" $((base + 1000)) "${b_set[@]}" # a cluster uses base .. base+399
-launchers=("${started_pids[@]}")
 for side in A B; do
   for _ in $(seq 1 240); do
     ready "$side" && break
@@ -91,11 +88,12 @@ for side in A B; do
   done
   ready "$side" || { tail -30 "$work/$side.log" >&2; echo "side $side never became ready" >&2; exit 1; }
 done
-# The JVMs of each side: a cluster's are the launcher's children; bin/meridian start execs its JVM.
-nodes[A]=${cluster:+$(pgrep -P "${launchers[0]}" | tr '\n' ' ')}
-nodes[A]=${nodes[A]:-${launchers[0]}}
-nodes[B]=${cluster:+$(pgrep -P "${launchers[1]}" | tr '\n' ' ')}
-nodes[B]=${nodes[B]:-${launchers[1]}}
+# The JVMs of each side: a cluster's are its launcher's children; bin/meridian start execs its JVM.
+jvms() { # launcher-pid
+  if [ -n "$cluster" ]; then pgrep -P "$1" | tr '\n' ' '; else echo "$1"; fi
+}
+nodes[A]=$(jvms "${started_pids[0]}")
+nodes[B]=$(jvms "${started_pids[1]}")
 
 generate() { # url connections duration warmup [more generator args]
   java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
@@ -110,10 +108,6 @@ for side in A B; do
   echo "$side warmed up in $(warm_until_compiled "$jit_warmup" "${nodes[$side]}" generate "${url[$side]}" "$warm_clients" 15s 0s)"
 done
 
-cpu_ticks() { # PIDS...: their user + system CPU time in clock ticks
-  local pid
-  for pid in "$@"; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done | awk '{ t += $1 } END { print t }'
-}
 results="$work/phases"
 measure() { # side connections
   local before after

@@ -103,6 +103,15 @@ meridian_jvm_flags() {
   fi
 }
 
+# User + system CPU time, in clock ticks (getconf CLK_TCK a second), of the processes with the
+# given PIDs so far, summed (/proc/PID/stat fields 14 and 15).
+cpu_ticks() {
+  local pid
+  for pid in "$@"; do
+    awk '{ print $14 + $15 }' "/proc/$pid/stat"
+  done | awk '{ total += $1 } END { print total + 0 }'
+}
+
 # Total JIT compile time, in seconds, of the JVMs with the given PIDs so far (jstat; a JVM that
 # is gone counts 0).
 jit_compile_seconds() {

@@ -136,10 +136,6 @@ run_child() {
   return "$status"
 }
 
-cpu_ticks() { # PID: user + system CPU time in clock ticks
-  awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
 free_port() {
   local port _
   for _ in $(seq 1 100); do
