@@ -112,6 +112,13 @@ cpu_ticks() {
   done | awk '{ total += $1 } END { print total + 0 }'
 }
 
+# The whole machine's busy and idle time so far, in clock ticks summed over its CPUs, from the
+# first line of /proc/stat: busy = user + nice + system + irq + softirq + steal, idle = idle +
+# iowait. Around a phase it says whether the cores were saturated or waited (e.g. on fsync).
+machine_ticks() {
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat
+}
+
 # Total JIT compile time, in seconds, of the JVMs with the given PIDs so far (jstat; a JVM that
 # is gone counts 0).
 jit_compile_seconds() {

@@ -25,7 +25,9 @@
 #    (keys preloaded), one phase each, scraping /metrics before and after each phase for the
 #    average mutations per LMDB commit (deltas of meridian_storage_batch_mutations_sum/_count,
 #    warm-up included). Then stops the node.
-#    The node's CPU time (/proc) around each phase gives its CPU per request.
+#    The node's CPU time (/proc) around each phase gives its CPU per request, and the machine's
+#    busy and idle time (/proc/stat) how much of the two cores the phase used: a phase that leaves
+#    them idle is bound by waiting (the commit cycle), not by CPU.
 # 4. Runs the hello-world baseline (HelloWorldServer, as benchmarks/hello-world.sh does) with the
 #    same generator settings and the same JIT warm-up rule, also measuring its CPU per request.
 # 5. Runs the Redis peer (benchmarks/peer-redis.sh, appendfsync always, data under PARENT_DIR):
@@ -207,13 +209,14 @@ for op in counter-incr set-add key-put key-get; do
   [ "$op" = key-get ] && extra=(--preload)
   log "Meridian $op: ${extra[*]:+preload, }$warmup warm-up, $duration measured"
   curl -sf "$base/metrics" >"$work/meridian-$op.metrics-before" || die "cannot scrape $base/metrics"
-  cpu_before=$(cpu_ticks "$node_pid")
+  cpu_before=$(cpu_ticks "$node_pid") machine_before=$(machine_ticks)
   if ! generator "$work/meridian-$op.json" --url "$base" --mix "$op=1" ${extra[@]+"${extra[@]}"}; then
     failed=yes
     echo "run-single-node.sh: the $op phase failed:" >&2
     cat "$work/meridian-$op.json.err" >&2
   fi
   echo "$cpu_before $(cpu_ticks "$node_pid") $clk_tck" >"$work/meridian-$op.cpu"
+  echo "$machine_before $(machine_ticks)" >"$work/meridian-$op.machine"
   curl -sf "$base/metrics" >"$work/meridian-$op.metrics-after" || die "cannot scrape $base/metrics"
   kill -0 "$node_pid" 2>/dev/null || { tail -n 50 "$work/node.log" >&2; die "the node died during $op"; }
 done
@@ -236,13 +239,14 @@ done
 [ -n "$hello_url" ] || { cat "$work/hello-server.log" >&2; die "HelloWorldServer did not start"; }
 jit_warm hello-world "$hello_pid" "$hello_url" hello=1
 log "hello-world baseline at $hello_url: $warmup warm-up, $duration measured"
-cpu_before=$(cpu_ticks "$hello_pid")
+cpu_before=$(cpu_ticks "$hello_pid") machine_before=$(machine_ticks)
 if ! generator "$work/hello.json" --url "$hello_url" --mix hello=1; then
   failed=yes
   echo "run-single-node.sh: the hello-world baseline failed:" >&2
   cat "$work/hello.json.err" >&2
 fi
 echo "$cpu_before $(cpu_ticks "$hello_pid") $clk_tck" >"$work/hello.cpu"
+echo "$machine_before $(machine_ticks)" >"$work/hello.machine"
 stop_pid "$hello_pid"
 hello_pid=""
 

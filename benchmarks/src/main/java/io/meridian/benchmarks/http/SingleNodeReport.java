@@ -27,8 +27,10 @@ import picocli.CommandLine.Option;
  *   <li>{@code meridian-OP.json}: {@link LoadGenerator} JSON output of one phase, {@code OP} one of
  *       counter-incr, set-add, key-put, key-get; with {@code meridian-OP.metrics-before} and {@code
  *       .metrics-after}, the node's {@code /metrics} scraped around that phase, and {@code
- *       meridian-OP.cpu}, the server's CPU time around it;
- *   <li>{@code hello.json} and {@code hello.cpu}: the same against {@link HelloWorldServer};
+ *       meridian-OP.cpu}, the server's CPU time around it, and {@code meridian-OP.machine}, the
+ *       machine's;
+ *   <li>{@code hello.json}, {@code hello.cpu} and {@code hello.machine}: the same against {@link
+ *       HelloWorldServer};
  *   <li>{@code redis.out} and {@code redis-sadd-new.out}: {@code peer-redis.sh -C} output.
  * </ul>
  *
@@ -36,6 +38,10 @@ import picocli.CommandLine.Option;
  * ticks ({@code /proc/PID/stat}) before and after the phase, and the ticks per second. Divided by
  * every request the phase completed (preload and warm-up included), that is the server CPU per
  * request: unlike ops/s, it barely depends on what else runs on the machine.
+ *
+ * <p>A {@code .machine} file holds four numbers: the whole machine's busy and idle clock ticks
+ * ({@code /proc/stat}, idle including I/O wait) before, then after the phase. The busy share says
+ * whether the phase saturated the cores: one that leaves them idle is bound by waiting, not CPU.
  *
  * <p>A missing file leaves its row (or figure) out. The exit code is 0 when every phase present
  * passed the generator's error check.
@@ -84,6 +90,7 @@ public final class SingleNodeReport implements Callable<Integer> {
       OptionalDouble mutationsPerCommit,
       OptionalDouble serverCpuMicros,
       OptionalDouble clientCpuMicros,
+      OptionalDouble machineBusyPercent,
       String errors) {}
 
   static Rendered render(Path dir, String title) throws IOException {
@@ -105,7 +112,7 @@ public final class SingleNodeReport implements Callable<Integer> {
       String label = "Meridian " + op + (op.equals("key-get") ? " (preloaded keys)" : "");
       rows.put(
           "meridian " + op,
-          generatorRow(label, result, op, perCommit, dir.resolve("meridian-" + op + ".cpu")));
+          generatorRow(label, result, op, perCommit, dir.resolve("meridian-" + op)));
     }
     Path hello = dir.resolve("hello.json");
     if (Files.exists(hello)) {
@@ -118,7 +125,7 @@ public final class SingleNodeReport implements Callable<Integer> {
               result,
               "hello",
               OptionalDouble.empty(),
-              dir.resolve("hello.cpu")));
+              dir.resolve("hello")));
     }
     for (String file : List.of("redis.out", "redis-sadd-new.out")) {
       Path out = dir.resolve(file);
@@ -137,13 +144,13 @@ public final class SingleNodeReport implements Callable<Integer> {
     md.append('\n');
     md.append(
         "| workload | ops/s | p50 µs | p99 µs | p99.9 µs | mutations/commit"
-            + " | server CPU µs/request | generator CPU µs/request | errors |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " | server CPU µs/request | generator CPU µs/request | machine busy | errors |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows.values()) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s |%n",
+              "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |%n",
               row.workload(),
               row.opsPerSecond(),
               figure(row.p50Micros(), "%.0f"),
@@ -152,6 +159,7 @@ public final class SingleNodeReport implements Callable<Integer> {
               figure(row.mutationsPerCommit(), "%.1f"),
               figure(row.serverCpuMicros(), "%.0f"),
               figure(row.clientCpuMicros(), "%.0f"),
+              figure(row.machineBusyPercent(), "%.0f%%"),
               row.errors()));
     }
     md.append('\n');
@@ -221,8 +229,12 @@ public final class SingleNodeReport implements Callable<Integer> {
     }
   }
 
+  /**
+   * A row from a generator's JSON; {@code phase} is the path of the phase's files without their
+   * extension ({@code .cpu}, {@code .machine}).
+   */
   private static Row generatorRow(
-      String label, JsonObject result, String op, OptionalDouble mutationsPerCommit, Path cpu) {
+      String label, JsonObject result, String op, OptionalDouble mutationsPerCommit, Path phase) {
     JsonObject stats = result.getJsonObject("ops", new JsonObject()).getJsonObject(op);
     if (stats == null) {
       return new Row(
@@ -232,6 +244,7 @@ public final class SingleNodeReport implements Callable<Integer> {
           OptionalDouble.empty(),
           OptionalDouble.empty(),
           mutationsPerCommit,
+          OptionalDouble.empty(),
           OptionalDouble.empty(),
           OptionalDouble.empty(),
           "—");
@@ -255,9 +268,14 @@ public final class SingleNodeReport implements Callable<Integer> {
         OptionalDouble.of(latency.getDouble("p99")),
         OptionalDouble.of(latency.getDouble("p999")),
         mutationsPerCommit,
-        serverCpuMicros(readIfPresent(cpu), requests(result)),
+        serverCpuMicros(readIfPresent(sibling(phase, ".cpu")), requests(result)),
         clientCpuMicros(result),
+        machineBusyPercent(readIfPresent(sibling(phase, ".machine"))),
         errorText);
+  }
+
+  private static Path sibling(Path phase, String extension) {
+    return phase.resolveSibling(phase.getFileName() + extension);
   }
 
   /**
@@ -302,6 +320,21 @@ public final class SingleNodeReport implements Callable<Integer> {
   }
 
   /**
+   * The machine's busy share of the phase in percent, from a {@code .machine} file ({@code
+   * busyBefore idleBefore busyAfter idleAfter}, clock ticks); empty when the file is missing or no
+   * time passed.
+   */
+  static OptionalDouble machineBusyPercent(String machine) {
+    String[] fields = machine.strip().split("\\s+");
+    if (fields.length != 4) {
+      return OptionalDouble.empty();
+    }
+    double busy = Double.parseDouble(fields[2]) - Double.parseDouble(fields[0]);
+    double idle = Double.parseDouble(fields[3]) - Double.parseDouble(fields[1]);
+    return busy + idle > 0 ? OptionalDouble.of(100 * busy / (busy + idle)) : OptionalDouble.empty();
+  }
+
+  /**
    * Rows from {@code peer-redis.sh -C} output, keyed {@code "redis " + TEST + suffix} (e.g. {@code
    * redis INCR}): its first line names the server, then redis-benchmark's CSV ({@code
    * "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
@@ -326,6 +359,7 @@ public final class SingleNodeReport implements Callable<Integer> {
                 Double.parseDouble(cells.get(header.indexOf("rps"))),
                 millisAsMicros(cells, header, "p50_latency_ms"),
                 millisAsMicros(cells, header, "p99_latency_ms"),
+                OptionalDouble.empty(),
                 OptionalDouble.empty(),
                 OptionalDouble.empty(),
                 OptionalDouble.empty(),

@@ -88,6 +88,8 @@ class SingleNodeReportTest {
     Files.writeString(dir.resolve("meridian-counter-incr.metrics-after"), metrics(1010, 55));
     // 125 ticks at 100/s = 1.25 s of CPU over 1250 requests (1000 measured + 250 warm-up)
     Files.writeString(dir.resolve("meridian-counter-incr.cpu"), "1000 1125 100\n");
+    // 150 busy and 50 idle ticks: the cores were 75% busy
+    Files.writeString(dir.resolve("meridian-counter-incr.machine"), "500 900 650 950\n");
     Files.writeString(dir.resolve("meridian-key-get.json"), generatorJson("key-get", 9000, 0));
     Files.writeString(dir.resolve("hello.json"), generatorJson("hello", 10000, 0));
     Files.writeString(dir.resolve("hello.cpu"), "0 5 100\n"); // 50 ms over 1250 requests: 40 µs
@@ -101,12 +103,13 @@ class SingleNodeReportTest {
     assertThat(rendered.passed()).isTrue();
     assertThat(rendered.markdown())
         .startsWith("# Title\n\n| | |\n|---|---|\n| machine | 2 cores |\n")
-        .contains("| Meridian counter-incr | 4000 | 800 | 2100 | 5300 | 20.0 | 1000 | 20 | 0 |")
         .contains(
-            "| Meridian key-get (preloaded keys) | 9000 | 800 | 2100 | 5300 | — | — | 20 | 0 |")
+            "| Meridian counter-incr | 4000 | 800 | 2100 | 5300 | 20.0 | 1000 | 20 | 75% | 0 |")
+        .contains(
+            "| Meridian key-get (preloaded keys) | 9000 | 800 | 2100 | 5300 | — | — | 20 | — | 0 |")
         .contains("| Vert.x hello-world (baseline) | 10000 |")
         .contains(
-            "| Redis 7.0.15 incr, appendfsync always | 8000 | 1000 | 2000 | — | — | — | — | — |")
+            "| Redis 7.0.15 incr, appendfsync always | 8000 | 1000 | 2000 | — | — | — | — | — | — |")
         .contains("Meridian counter-incr / hello-world: **40.0%** (target ≥ 40%: met)")
         // (40 + 20) / (1000 + 20)
         .contains("from CPU per request (server + generator, both on the same cores): 5.9%")
@@ -124,6 +127,14 @@ class SingleNodeReportTest {
     assertThat(SingleNodeReport.requests(result)).isEqualTo(1352);
     assertThat(SingleNodeReport.serverCpuMicros("10 20 100", 1000).getAsDouble()).isEqualTo(100.0);
     assertThat(SingleNodeReport.serverCpuMicros("", 1000)).isEmpty();
+  }
+
+  @Test
+  void machineBusyPercent_isTheBusyShareOfTheTicksThatPassed() {
+    assertThat(SingleNodeReport.machineBusyPercent("100 300 160 320\n").getAsDouble())
+        .isEqualTo(75.0);
+    assertThat(SingleNodeReport.machineBusyPercent("")).isEmpty();
+    assertThat(SingleNodeReport.machineBusyPercent("5 5 5 5")).isEmpty();
   }
 
   @Test
