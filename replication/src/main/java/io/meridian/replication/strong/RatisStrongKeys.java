@@ -214,6 +214,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
    * placement, or agrees on one in the background once enough members are there.
    */
   public void joinCluster(HazelcastInstance hazelcast) {
+    hazelcast
+        .getCluster()
+        .addMembershipListener(new RejoinedPeers(self.id(), setup, this::reconnectTo));
     PlacementAgreement agreement =
         new PlacementAgreement(hazelcast, groupCount, System::currentTimeMillis);
     Active current = active;
@@ -225,6 +228,27 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         "strong keys: waiting for {} cluster members to place the Raft groups", Placement.VOTERS);
     setup.scheduleWithFixedDelay(
         () -> agreeOnce(agreement), 0, AGREE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Drops this node's gRPC channels to {@code peer} (its Raft server's and each group client's), so
+   * that the next RPC to it connects afresh instead of waiting out a reconnect backoff ({@link
+   * RejoinedPeers}). Ratis reopens a channel on its next use; an RPC in flight on a dropped one
+   * fails and is retried as after any connection loss.
+   */
+  private void reconnectTo(RaftPeerId peer) {
+    if (closed.get()) {
+      return;
+    }
+    IOException rejoined = new IOException(peer + " joined the cluster");
+    server.getServerRpc().handleException(peer, rejoined, true);
+    Active current = active;
+    if (current != null) {
+      current
+          .clients()
+          .forEach(client -> client.getClientRpc().handleException(peer, rejoined, true));
+    }
+    log.info("strong keys: {} joined the cluster; reconnecting to it", peer);
   }
 
   /** Starts with a given placement (tests: several servers in one JVM). */
