@@ -111,8 +111,17 @@ class StrongKeysIT {
 
   // ---- the run -----------------------------------------------------------------------------
 
-  /** A leader kill: when (workload clock), whom, which group it led, when writes resumed. */
-  record Kill(long atNanos, String node, int group, OptionalLong resumedAfterMillis) {}
+  /**
+   * A leader kill: when (workload clock), whom, which group it led, when writes resumed, and the
+   * probe's failed writes before that (status and how long each took), which tell a slow election
+   * from a request that waited out its deadline.
+   */
+  record Kill(
+      long atNanos,
+      String node,
+      int group,
+      OptionalLong resumedAfterMillis,
+      List<String> failedAttempts) {}
 
   /** A workload running against a cluster, with the faults applied to it. */
   private static final class Run {
@@ -167,6 +176,7 @@ class StrongKeysIT {
                 HttpClient http = HttpClient.newHttpClient();
                 long deadline = killedAt + KILL_EVERY.toNanos();
                 OptionalLong resumed = OptionalLong.empty();
+                List<String> failed = new ArrayList<>();
                 for (int attempt = 0; workload.now() < deadline; attempt++) {
                   Op op =
                       workload.write(http, "probe", via, key, "probe-" + round + "-" + attempt, 0);
@@ -175,10 +185,11 @@ class StrongKeysIT {
                     resumed = OptionalLong.of((op.ret() - killedAt) / 1_000_000);
                     break;
                   }
+                  failed.add(op.status() + " in " + (op.ret() - op.call()) / 1_000_000 + " ms");
                   LockSupport.parkNanos(20_000_000);
                 }
                 synchronized (kills) {
-                  kills.add(new Kill(killedAt, victim, group, resumed));
+                  kills.add(new Kill(killedAt, victim, group, resumed, failed));
                 }
               },
               "strong-probe-" + round);
@@ -351,15 +362,27 @@ class StrongKeysIT {
       text.append(
           String.format(
               "   kill -9 of %s (leader of group %d) at %.1f s: writes to the group resumed after %s"
-                  + " (bound: 2 x max election timeout = %d ms)%n",
+                  + " (bound: 2 x max election timeout = %d ms)%s%n",
               kill.node(),
               kill.group(),
               kill.atNanos() / 1e9,
               resumed.isPresent() ? resumed.getAsLong() + " ms" : "more than 10 s",
-              2 * maxElectionMs));
+              2 * maxElectionMs,
+              failedAttempts(kill.failedAttempts())));
     }
     text.append("   unexpected answers: ").append(workload.unexpected()).append('\n');
     System.out.print(text);
+  }
+
+  /** The first few failed probe writes, e.g. {@code ; failed before: 503 in 12 ms, ...}. */
+  private static String failedAttempts(List<String> failed) {
+    if (failed.isEmpty()) {
+      return "";
+    }
+    int shown = Math.min(4, failed.size());
+    return "; failed before: "
+        + String.join(", ", failed.subList(0, shown))
+        + (failed.size() > shown ? " and " + (failed.size() - shown) + " more" : "");
   }
 
   private static String summary(LinearizabilityChecker.Result result) {

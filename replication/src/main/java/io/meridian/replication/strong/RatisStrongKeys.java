@@ -106,12 +106,26 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RaftServer server;
   private volatile Active active;
 
-  /** A placement in use, and per group a client and the batchers of this node's requests. */
+  /**
+   * A placement in use and, per group, the batchers of this node's requests with their Raft
+   * clients: one for writes, one for reads. Separate because Ratis' client, when told that a peer
+   * is not the leader, drops its channel to that peer and waits (up to 3 s, on the thread that
+   * retries) for the calls in flight on it to end; shared with reads, a write's retry could wait on
+   * a linearizable read that a follower holds while it cannot reach the dead leader, twice in a
+   * row, and time out.
+   */
   private record Active(
       Placement placement,
-      List<RaftClient> clients,
+      List<RaftClientImpl> writeClients,
+      List<RaftClientImpl> readClients,
       List<GroupBatcher> writers,
-      List<GroupBatcher> readers) {}
+      List<GroupBatcher> readers) {
+    List<RaftClientImpl> clients() {
+      List<RaftClientImpl> all = new ArrayList<>(writeClients);
+      all.addAll(readClients);
+      return all;
+    }
+  }
 
   private RatisStrongKeys(
       RaftMember self,
@@ -355,7 +369,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         store.update(Table.META, PLACEMENT_KEY, current -> StoreUpdate.Outcome.write(json, null)));
   }
 
-  /** Adds the groups this node votes in (new ones formatted) and builds a client per group. */
+  /** Adds the groups this node votes in (new ones formatted) and builds the clients per group. */
   private synchronized void activate(Placement placement) {
     if (active != null) {
       return;
@@ -380,28 +394,39 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         }
       }
     }
-    List<RaftClient> clients = new ArrayList<>();
+    List<RaftClientImpl> writeClients = new ArrayList<>();
+    List<RaftClientImpl> readClients = new ArrayList<>();
     List<GroupBatcher> writers = new ArrayList<>();
     List<GroupBatcher> readers = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      RaftClientImpl client =
-          (RaftClientImpl)
-              RaftClient.newBuilder()
-                  .setProperties(tuning.clientProperties())
-                  .setRaftGroup(raftGroup(group))
-                  .setClientId(ClientId.randomId())
-                  .setRetryPolicy(retryPolicy)
-                  .build();
-      clients.add(client);
-      writers.add(batcher(group, client, Mode.WRITE));
-      readers.add(batcher(group, client, Mode.LINEARIZABLE_READ));
+      RaftClientImpl writeClient = newClient(group);
+      RaftClientImpl readClient = newClient(group);
+      writeClients.add(writeClient);
+      readClients.add(readClient);
+      writers.add(batcher(group, writeClient, Mode.WRITE));
+      readers.add(batcher(group, readClient, Mode.LINEARIZABLE_READ));
     }
     active =
-        new Active(placement, List.copyOf(clients), List.copyOf(writers), List.copyOf(readers));
+        new Active(
+            placement,
+            List.copyOf(writeClients),
+            List.copyOf(readClients),
+            List.copyOf(writers),
+            List.copyOf(readers));
     log.info(
         "strong keys: {} Raft groups, this node votes in {}",
         placement.groups().size(),
         placement.groups().stream().filter(g -> g.hasVoter(self.id())).count());
+  }
+
+  private RaftClientImpl newClient(Placement.Group group) {
+    return (RaftClientImpl)
+        RaftClient.newBuilder()
+            .setProperties(tuning.clientProperties())
+            .setRaftGroup(raftGroup(group))
+            .setClientId(ClientId.randomId())
+            .setRetryPolicy(retryPolicy)
+            .build();
   }
 
   private GroupBatcher batcher(Placement.Group group, RaftClientImpl client, Mode mode) {
@@ -483,8 +508,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     if (mode == Mode.LINEARIZABLE_READ) {
       return current.readers().get(group.index()).submit(command, deadline);
     }
-    RaftClientImpl client = (RaftClientImpl) current.clients().get(group.index());
-    return sendTo(group, client, command, mode, deadline);
+    return sendTo(group, current.readClients().get(group.index()), command, mode, deadline);
   }
 
   private static CompletableFuture<StrongReply> notPlaced() {
