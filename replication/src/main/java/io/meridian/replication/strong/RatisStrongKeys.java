@@ -245,23 +245,18 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   }
 
   /**
-   * Drops this node's gRPC channels to {@code peer} (its Raft server's and each group client's), so
-   * that the next RPC to it connects afresh instead of waiting out a reconnect backoff ({@link
-   * RejoinedPeers}). Ratis reopens a channel on its next use; an RPC in flight on a dropped one
-   * fails and is retried as after any connection loss.
+   * Drops this node's Raft server channel to {@code peer} (votes, appends, snapshots), so that the
+   * next RPC to it connects afresh instead of waiting out a reconnect backoff ({@link
+   * RejoinedPeers}). Ratis reopens it on its next use. The group clients need nothing: Ratis'
+   * client drops its channel to a peer after every failed attempt on it.
    */
   private void reconnectTo(RaftPeerId peer) {
     if (closed.get()) {
       return;
     }
-    IOException rejoined = new IOException(peer + " joined the cluster");
-    server.getServerRpc().handleException(peer, rejoined, true);
-    Active current = active;
-    if (current != null) {
-      current
-          .clients()
-          .forEach(client -> client.getClientRpc().handleException(peer, rejoined, true));
-    }
+    server
+        .getServerRpc()
+        .handleException(peer, new IOException(peer + " joined the cluster"), true);
     log.info("strong keys: {} joined the cluster; reconnecting to it", peer);
   }
 

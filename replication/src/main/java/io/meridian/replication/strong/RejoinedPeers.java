@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 import org.apache.ratis.protocol.RaftPeerId;
 
 /**
- * Has this node reconnect at once to a Raft peer that joins the cluster membership, the first sign
- * that a restarted peer is back.
+ * Has this node's Raft server reconnect at once to a Raft peer that joins the cluster membership,
+ * the first sign that a restarted peer is back.
  *
  * <p>Why: while a peer is down, each gRPC channel to it fails its connection attempts and waits out
  * an exponential backoff (about 1 s, then 1.6 times longer each time, up to two minutes) before the
