@@ -8,12 +8,14 @@
 # warm_until_compiled): Ratis, gRPC, Hazelcast and Vert.x make ~24,000 methods to compile, and
 # at a few hundred requests a second a cold node's C2 compiler still takes most of a core minutes
 # in. etcd gets --etcd-warmup of the same load per operation (it has no JIT; this fills its caches).
+# --set key=value (repeatable) configures every Meridian node, e.g. --set raft.groups=1; the
+# report names the settings and its file name ends with them.
 #   benchmarks/run-strong.sh [--duration 20s] [--warmup 5s] [--jit-warmup 360] [--etcd-warmup 60s]
-#                            [--data-parent /var/tmp]
+#                            [--data-parent /var/tmp] [--set key=value]...
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-duration=20s warmup=5s jit_warmup=360 etcd_warmup=60s parent=/var/tmp
+duration=20s warmup=5s jit_warmup=360 etcd_warmup=60s parent=/var/tmp settings=() set_args=()
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -21,6 +23,7 @@ while (($#)); do
     --jit-warmup) jit_warmup="${2%s}"; shift 2 ;;
     --etcd-warmup) etcd_warmup="$2"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
+    --set) settings+=("$2"); set_args+=(--set "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +60,8 @@ etcd_url="http://127.0.0.1:$((base + 501))"
 
 # Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
 MERIDIAN_OPTS="-Xmx512m" "$repo_dir/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
-  --base-port "$base" --data-dir "$work/meridian" >"$work/meridian.log" 2>&1 &
+  --base-port "$base" --data-dir "$work/meridian" ${set_args[@]+"${set_args[@]}"} \
+  >"$work/meridian.log" 2>&1 &
 started_pids+=($!)
 meridian_url="http://127.0.0.1:$base"
 for _ in $(seq 1 240); do
@@ -105,7 +109,17 @@ for c in 16 64; do
   rows+=("$(row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
 done
 
-report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit).md"
+# Where the load went relative to the group leaders: a request to a group led elsewhere is forwarded.
+leaders=$(curl -sf "$meridian_url/v1/cluster/status" | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+groups = status["raft"]["groups"]
+led = sum(1 for g in groups if g.get("leader") == status["node"])
+print("the node the load went to (%s) led %d of %d Raft groups at the end" % (status["node"], led, len(groups)))
+' || echo "group leaders unknown (status not readable)")
+suffix=""
+for setting in ${settings[@]+"${settings[@]}"}; do suffix+="-${setting//[^A-Za-z0-9]/}"; done
+report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit)$suffix.md"
 mkdir -p "$(dirname "$report")"
 {
   echo "## Strong keys vs etcd, $(date -u +%FT%TZ)"
@@ -113,6 +127,8 @@ mkdir -p "$(dirname "$report")"
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
     "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
     "commit $(git_commit); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  [ ${#settings[@]} -eq 0 ] || echo "Meridian settings: ${settings[*]}."
+  echo "Meridian: $leaders."
   echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; Meridian first got untimed load until its JIT compilers settled (${meridian_warmup%, }; at most ${jit_warmup} s each), etcd ${etcd_warmup} of puts and ${etcd_warmup} of reads."
   echo
   echo "| workload | ops/s | p50 ms | p99 ms | errors |"
