@@ -15,7 +15,7 @@
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-duration=20s warmup=5s jit_warmup=360 etcd_warmup=60s parent=/var/tmp settings=() set_args=()
+duration=20s warmup=5s jit_warmup=360 etcd_warmup=60s parent=/var/tmp settings=()
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -23,7 +23,7 @@ while (($#)); do
     --jit-warmup) jit_warmup="${2%s}"; shift 2 ;;
     --etcd-warmup) etcd_warmup="$2"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
-    --set) settings+=("$2"); set_args+=(--set "$2"); shift 2 ;;
+    --set) settings+=("$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -59,6 +59,8 @@ done
 etcd_url="http://127.0.0.1:$((base + 501))"
 
 # Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
+set_args=()
+for setting in ${settings[@]+"${settings[@]}"}; do set_args+=(--set "$setting"); done
 MERIDIAN_OPTS="-Xmx512m" "$repo_dir/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
   --base-port "$base" --data-dir "$work/meridian" ${set_args[@]+"${set_args[@]}"} \
   >"$work/meridian.log" 2>&1 &
