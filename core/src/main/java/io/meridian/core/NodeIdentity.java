@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 public record NodeIdentity(String nodeId, String incarnation) {
   private static final byte[] META_KEY = "node.identity".getBytes(UTF_8);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int RANDOM_CHARACTERS = 8;
 
   public NodeIdentity {
     if (nodeId.isEmpty() || incarnation.isEmpty()) {
@@ -69,12 +70,18 @@ public record NodeIdentity(String nodeId, String incarnation) {
     return stored;
   }
 
-  /** Milliseconds in base 36 plus two random characters: unique per creation, and short. */
+  /**
+   * Milliseconds in base 36 plus eight random characters (41 bits). The clock alone does not make
+   * an incarnation unique: a wiped node can restart within the same millisecond, or after its wall
+   * clock was set back, so the random part must make a repeat negligible on its own (two random
+   * characters did not: one creation in 1,296 repeated).
+   */
   private static String newIncarnation(long createdAtMillis) {
-    String digits = "0123456789abcdefghijklmnopqrstuvwxyz";
-    return Long.toString(createdAtMillis, 36)
-        + digits.charAt(RANDOM.nextInt(36))
-        + digits.charAt(RANDOM.nextInt(36));
+    StringBuilder incarnation = new StringBuilder(Long.toString(createdAtMillis, 36));
+    for (int i = 0; i < RANDOM_CHARACTERS; i++) {
+      incarnation.append(Character.forDigit(RANDOM.nextInt(36), 36));
+    }
+    return incarnation.toString();
   }
 
   private byte[] serialize() {
