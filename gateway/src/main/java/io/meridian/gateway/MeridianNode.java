@@ -94,7 +94,8 @@ public final class MeridianNode {
     ReplicationVerticle replication =
         new ReplicationVerticle(config, replica, store, registry, membership);
     await(vertx.deployVerticle(replication), Stage.CLUSTER);
-    membership.ifPresent(joined -> strong.joinCluster(joined.getHazelcastInstance()));
+    membership.ifPresent(
+        joined -> strong.joinCluster(joined.getHazelcastInstance(), config.cluster().seeds()));
     NodeServices services =
         new NodeServices(
             config,

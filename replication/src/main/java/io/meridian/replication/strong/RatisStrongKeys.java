@@ -225,14 +225,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   /**
    * Takes part in the cluster's placement through its Hazelcast membership: publishes this node's
-   * placement, or agrees on one in the background once enough members are there.
+   * placement, or agrees on one in the background once enough members, and the {@code seeds} this
+   * node joined through, are there ({@link PlacementAgreement}).
    */
-  public void joinCluster(HazelcastInstance hazelcast) {
+  public void joinCluster(HazelcastInstance hazelcast, List<String> seeds) {
     hazelcast
         .getCluster()
         .addMembershipListener(new RejoinedPeers(self.id(), setup, this::reconnectTo));
     PlacementAgreement agreement =
-        new PlacementAgreement(hazelcast, groupCount, System::currentTimeMillis);
+        new PlacementAgreement(hazelcast, groupCount, seeds, System::currentTimeMillis);
     Active current = active;
     if (current != null) {
       setup.execute(() -> publish(agreement, current.placement()));
