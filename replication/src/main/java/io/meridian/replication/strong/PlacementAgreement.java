@@ -108,6 +108,12 @@ final class PlacementAgreement {
       }
       return Optional.empty();
     }
+    if (!missing.isEmpty()) {
+      log.warn(
+          "strong keys: seeds {} did not join within {} s; placing the Raft groups without them",
+          missing,
+          SEEDS_GRACE_MILLIS / 1000);
+    }
     Placement proposal = Placement.compute(groups, List.copyOf(members));
     String winner = map().putIfAbsent(ENTRY, proposal.toJson().encode());
     Placement agreed = winner == null ? proposal : Placement.fromJson(new JsonObject(winner));
