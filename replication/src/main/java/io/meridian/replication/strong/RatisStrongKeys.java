@@ -512,7 +512,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         StrongKeyException.unavailable(
             "strong keys are not placed yet: the cluster needs "
                 + Placement.VOTERS
-                + " members with Raft addresses"));
+                + " members with Raft addresses, and every seed to have joined (or "
+                + PlacementAgreement.SEEDS_GRACE_MILLIS / 1000
+                + " s to have passed)"));
   }
 
   private CompletableFuture<StrongReply> sendTo(
