@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -74,22 +73,6 @@ record RaftTuning(
         threshold,
         snapshotsRetained,
         maxEntryBytes);
-  }
-
-  /**
-   * The server's non-property settings: its gRPC services run their calls on the Netty event loop
-   * that read them (a direct executor) instead of handing each message to gRPC's shared thread
-   * pool. Ratis' handlers only queue work or complete futures (appends go to the log worker, client
-   * requests and ReadIndex are asynchronous); the few synchronous ones, a vote and a snapshot
-   * chunk, are short. The hand-off cost a thread wake-up per message, and messages are most of the
-   * work of a write on a small machine: measured with {@code benchmarks/ab.sh}, strong PUTs from 16
-   * clients went up 27% and from 64 by 12%, with 15-30% less CPU per request.
-   */
-  static Parameters serverParameters() {
-    Parameters parameters = new Parameters();
-    GrpcConfigKeys.Server.setServicesCustomizer(
-        parameters, (builder, services) -> builder.directExecutor());
-    return parameters;
   }
 
   RaftProperties serverProperties(Path storageDir, String host, int port) {

@@ -169,7 +169,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
             .setProperties(tuning.serverProperties(raftDir, host, port))
-            .setParameters(RaftTuning.serverParameters())
             .setStateMachineRegistry(
                 groupId ->
                     machines.computeIfAbsent(
