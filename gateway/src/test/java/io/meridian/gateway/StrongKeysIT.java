@@ -109,6 +109,239 @@ class StrongKeysIT {
     }
   }
 
+  @Test
+  void leaderDiskFull_groupMovesOn_noAcknowledgedWriteIsLost_andTheNodeRecoversWhenSpaceIsFreed()
+      throws Exception {
+    // Every node's data directory is a small tmpfs of its own, so one node's disk can be filled.
+    Path where = clusterDir();
+    try (Disks disks = Disks.mount(where, NODES);
+        StrongCluster cluster = start(where, List.of());
+        History.Recorder recorder = new History.Recorder(historyFile("disk-full"))) {
+      Run run = new Run(cluster, recorder);
+      run.pause(Duration.ofSeconds(5));
+      String key = StrongWorkload.key(0);
+      int group = Placement.groupIndex(key, GROUPS);
+      String leaderId = awaitLeader(cluster, group);
+      int leader = cluster.indexOf(leaderId);
+      long filledAt = run.workload.now();
+      Path filler = disks.of(leader).fillUp("filler");
+      // The probe writes a key of its own in the group: its writes to the stuck leader end in
+      // 504s, and many writes of unknown outcome to one checked key would make the check of that
+      // key's history search too long.
+      List<Kill> stalls = new ArrayList<>();
+      Thread probe =
+          run.probe(
+              0,
+              keyInGroup("probe-", group),
+              run.servingOtherThan(leader),
+              filledAt,
+              stalls,
+              leaderId,
+              group,
+              false);
+      // Small writes fit in the space the log and LMDB have already: large ones need more.
+      BulkWrites bulk = new BulkWrites(cluster, run.servingOtherThan(leader), group);
+      bulk.start();
+      for (int second = 0; second < 20; second++) {
+        run.pause(Duration.ofSeconds(1));
+        System.out.printf(
+            "disk full %2d s: %s groups %s%n", second + 1, leaderId, roles(cluster, leader));
+      }
+      probe.join(StrongWorkload.REQUEST_TIMEOUT.toMillis());
+      assertThat(cluster.get(leader, "/health").status())
+          .as("the node with the full disk still serves")
+          .isEqualTo(200);
+
+      bulk.join();
+      System.out.println("bulk writes during the full disk: " + bulk.summary());
+      java.nio.file.Files.delete(filler);
+      for (int second = 0; second < 20; second++) {
+        run.pause(Duration.ofSeconds(1));
+        System.out.printf(
+            "space freed %2d s: %s groups %s%n", second + 1, leaderId, roles(cluster, leader));
+      }
+      List<Op> history = run.finish();
+
+      report("leader's disk full", history, stalls, run.workload, "full disk");
+      LinearizabilityChecker.Result result = new LinearizabilityChecker().check(history);
+      assertThat(result.linearizable()).as("linearizable:%n%s", result).isTrue();
+      assertNoAcknowledgedWriteLost(history);
+      bulk.assertAcknowledgedReadBack();
+      // The replica whose disk filled has caught up: every group runs on it again, and its local
+      // (stale) reads show what the linearizable ones do.
+      await("every group running on " + leaderId)
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> assertThat(roles(cluster, leader)).doesNotContain("none", "closed", "unknown"));
+      List<String> keys = new ArrayList<>(bulk.keys());
+      for (int k = 0; k < KEYS; k++) {
+        keys.add(StrongWorkload.key(k));
+      }
+      for (String each : keys) {
+        awaitReplicaAgrees(cluster, leader, each);
+      }
+    }
+  }
+
+  /** A body by its length and hash: values here run to 256 KiB. */
+  private static String describeBody(byte[] body) {
+    return body.length + " bytes #" + Integer.toHexString(java.util.Arrays.hashCode(body));
+  }
+
+  private static void awaitReplicaAgrees(StrongCluster cluster, int node, String key) {
+    Reply linearizable = cluster.get((node + 1) % cluster.size(), "/v1/strong/" + key);
+    String expected =
+        linearizable.status()
+            + " "
+            + linearizable.headers().get("etag")
+            + " "
+            + describeBody(linearizable.body());
+    String[] seen = new String[1];
+    await("the local replica of " + key + " on " + cluster.id(node))
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              Reply stale = cluster.get(node, "/v1/strong/" + key + "?consistency=stale");
+              seen[0] =
+                  stale.status()
+                      + " "
+                      + stale.headers().get("etag")
+                      + " "
+                      + describeBody(stale.body());
+              assertThat(seen[0]).isEqualTo(expected);
+            });
+  }
+
+  /**
+   * Large writes (256 KiB) to keys of one group through one node, one at a time, for a while: each
+   * needs new space in the Raft log and in LMDB. Not part of the checked history (their values are
+   * not unique per key), but every acknowledged one must be read back at the end.
+   */
+  private static final class BulkWrites extends Thread {
+    private static final int VALUE_BYTES = 256 << 10;
+    private static final int WRITES = 24;
+    private final StrongCluster cluster;
+    private final int via;
+    private final List<String> keys = new ArrayList<>();
+    private final Map<String, String> acknowledged = new TreeMap<>();
+    private final Map<Integer, Integer> statuses = new TreeMap<>();
+
+    BulkWrites(StrongCluster cluster, int via, int group) {
+      super("strong-bulk-writes");
+      setDaemon(true);
+      this.cluster = cluster;
+      this.via = via;
+      for (int i = 0; keys.size() < 4; i++) {
+        keys.add(keyInGroup("bulk-" + i + "-", group));
+      }
+    }
+
+    @Override
+    public void run() {
+      HttpClient http = cluster.client();
+      for (int i = 0; i < WRITES; i++) {
+        String key = keys.get(i % keys.size());
+        String value = Character.toString('a' + i % 26).repeat(VALUE_BYTES);
+        int status;
+        try {
+          status =
+              http.send(
+                      java.net.http.HttpRequest.newBuilder(cluster.uri(via, "/v1/strong/" + key))
+                          .timeout(StrongWorkload.REQUEST_TIMEOUT)
+                          .header("Content-Type", "text/plain")
+                          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(value))
+                          .build(),
+                      java.net.http.HttpResponse.BodyHandlers.discarding())
+                  .statusCode();
+        } catch (java.io.IOException e) {
+          status = 0;
+        } catch (InterruptedException e) {
+          return;
+        }
+        synchronized (this) {
+          statuses.merge(status, 1, Integer::sum);
+          if (status == 200) {
+            acknowledged.put(key, value);
+          } else {
+            acknowledged.remove(key); // outcome unknown: any later value is fine
+          }
+        }
+        LockSupport.parkNanos(500_000_000L);
+      }
+    }
+
+    List<String> keys() {
+      return keys;
+    }
+
+    synchronized String summary() {
+      return "statuses " + statuses + ", keys " + keys;
+    }
+
+    /** Every key's last acknowledged value, read linearizably through every node. */
+    synchronized void assertAcknowledgedReadBack() {
+      acknowledged.forEach(
+          (key, value) -> {
+            for (int node = 0; node < cluster.size(); node++) {
+              Reply read = cluster.get(node, "/v1/strong/" + key);
+              assertThat(read.status())
+                  .as("read of %s through %s", key, cluster.id(node))
+                  .isEqualTo(200);
+              assertThat(new String(read.body(), java.nio.charset.StandardCharsets.UTF_8))
+                  .as("value of %s through %s", key, cluster.id(node))
+                  .isEqualTo(value);
+            }
+          });
+    }
+  }
+
+  /** The first key {@code prefix + n} that falls into Raft group {@code group}. */
+  private static String keyInGroup(String prefix, int group) {
+    for (int n = 0; ; n++) {
+      if (Placement.groupIndex(prefix + n, GROUPS) == group) {
+        return prefix + n;
+      }
+    }
+  }
+
+  private static String roles(StrongCluster cluster, int node) {
+    try {
+      List<String> roles = new ArrayList<>();
+      cluster
+          .groups(node)
+          .forEach(g -> roles.add(((io.vertx.core.json.JsonObject) g).getString("role")));
+      return roles.toString();
+    } catch (RuntimeException e) {
+      return "unknown (" + e + ")";
+    }
+  }
+
+  /** A tmpfs per node, mounted over each node's data directory before the cluster starts. */
+  private record Disks(List<Tmpfs> mounted) implements AutoCloseable {
+    private static final int MEGABYTES = 48;
+
+    static Disks mount(Path where, int nodes) throws java.io.IOException {
+      List<Tmpfs> mounted = new ArrayList<>();
+      for (int i = 0; i < nodes; i++) {
+        mounted.add(Tmpfs.mount(where.resolve("data").resolve("n" + (i + 1)), MEGABYTES));
+      }
+      return new Disks(mounted);
+    }
+
+    Tmpfs of(int node) {
+      return mounted.get(node);
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      for (Tmpfs disk : mounted) {
+        disk.close();
+      }
+    }
+  }
+
   // ---- the run -----------------------------------------------------------------------------
 
   /**
@@ -168,8 +401,24 @@ class StrongKeysIT {
       return kills;
     }
 
-    private Thread probe(
+    Thread probe(
         int round, String key, int via, long killedAt, List<Kill> kills, String victim, int group) {
+      return probe(round, key, via, killedAt, kills, victim, group, true);
+    }
+
+    /**
+     * @param recorded whether the probe's writes go into the checked history (they do when the
+     *     probe writes a workload key)
+     */
+    Thread probe(
+        int round,
+        String key,
+        int via,
+        long killedAt,
+        List<Kill> kills,
+        String victim,
+        int group,
+        boolean recorded) {
       Thread probe =
           new Thread(
               () -> {
@@ -180,7 +429,9 @@ class StrongKeysIT {
                 for (int attempt = 0; workload.now() < deadline; attempt++) {
                   Op op =
                       workload.write(http, "probe", via, key, "probe-" + round + "-" + attempt, 0);
-                  recorder.record(op);
+                  if (recorded) {
+                    recorder.record(op);
+                  }
                   if (op.outcome() == Outcome.OK) {
                     resumed = OptionalLong.of((op.ret() - killedAt) / 1_000_000);
                     break;
@@ -199,7 +450,7 @@ class StrongKeysIT {
     }
 
     /** A node other than {@code excluded} that answers {@code /health} now. */
-    private int servingOtherThan(int excluded) {
+    int servingOtherThan(int excluded) {
       for (int i = 0; i < cluster.size(); i++) {
         if (i != excluded) {
           try {
@@ -277,6 +528,10 @@ class StrongKeysIT {
    * nodes' data and logs under DIR.
    */
   private StrongCluster start(List<String> jvmOptions) throws Exception {
+    return start(clusterDir(), jvmOptions);
+  }
+
+  private StrongCluster start(Path where, List<String> jvmOptions) throws Exception {
     // Three node JVMs and this one share two cores here: a restarting JVM's JIT and GC threads
     // starve the others long enough to cost leaders their leadership. C1 only and the serial
     // collector keep those bursts small (test environment only).
@@ -286,17 +541,19 @@ class StrongKeysIT {
     if (!extra.isEmpty()) {
       options.addAll(List.of(extra.split("\\s+")));
     }
-    String keep = System.getProperty("meridian.it.dir", "").trim();
-    Path where =
-        keep.isEmpty()
-            ? dir.resolve("cluster")
-            : Path.of(keep).resolve("strong-" + System.nanoTime());
     return StrongCluster.start(
         where,
         NODES,
         options,
         "raft.electionTimeoutMs=" + ELECTION_TIMEOUT_MS,
         "raft.groups=" + GROUPS);
+  }
+
+  private Path clusterDir() {
+    String keep = System.getProperty("meridian.it.dir", "").trim();
+    return keep.isEmpty()
+        ? dir.resolve("cluster")
+        : Path.of(keep).resolve("strong-" + System.nanoTime());
   }
 
   private static String awaitLeader(StrongCluster cluster, int group) {
@@ -338,6 +595,14 @@ class StrongKeysIT {
    */
   private static void report(
       String name, List<Op> history, List<Kill> kills, StrongWorkload workload) {
+    report(name, history, kills, workload, "kill -9");
+  }
+
+  /**
+   * @param fault what was done to the node of each {@link Kill} ("kill -9", "full disk")
+   */
+  private static void report(
+      String name, List<Op> history, List<Kill> kills, StrongWorkload workload, String fault) {
     Map<String, Integer> counts = new TreeMap<>();
     for (Op op : history) {
       String bucket =
@@ -361,8 +626,9 @@ class StrongKeysIT {
       OptionalLong resumed = kill.resumedAfterMillis();
       text.append(
           String.format(
-              "   kill -9 of %s (leader of group %d) at %.1f s: writes to the group resumed after %s"
+              "   %s of %s (leader of group %d) at %.1f s: writes to the group resumed after %s"
                   + " (bound: 2 x max election timeout = %d ms)%s%n",
+              fault,
               kill.node(),
               kill.group(),
               kill.atNanos() / 1e9,

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,30 @@ final class Tmpfs implements AutoCloseable {
   Path fill(String name, int bytes) throws IOException {
     Path file = mountPoint.resolve(name);
     Files.write(file, new byte[bytes]);
+    return file;
+  }
+
+  /**
+   * Writes a file inside the tmpfs until the tmpfs has no space left, in 1 MiB and then 4 KiB
+   * pieces, so that not even a small write fits.
+   */
+  Path fillUp(String name) throws IOException {
+    Path file = mountPoint.resolve(name);
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (int piece : new int[] {1 << 20, 4 << 10}) {
+        byte[] bytes = new byte[piece];
+        try {
+          while (true) {
+            out.write(bytes);
+            out.flush();
+          }
+        } catch (IOException full) {
+          // no room for another piece of this size
+        }
+      }
+    } catch (IOException full) {
+      // closing flushes nothing more: the last piece did not fit
+    }
     return file;
   }
 

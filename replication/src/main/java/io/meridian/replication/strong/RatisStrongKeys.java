@@ -104,6 +104,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final AtomicLong nonces = new AtomicLong(new SecureRandom().nextLong());
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
+  private final ScheduledExecutorService repairs;
+  private final DivisionRepair repair;
   private volatile Active active;
 
   /**
@@ -173,9 +175,23 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 groupId ->
                     machines.computeIfAbsent(
                         groupId.getUuid(),
-                        uuid -> new StrongStateMachine(uuid, store, replies, this::failFatally)))
+                        uuid ->
+                            new StrongStateMachine(
+                                uuid,
+                                store,
+                                replies,
+                                () -> requestRepair(groupId, "applying to storage failed"))))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+    this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
+    this.repair =
+        new DivisionRepair(
+            server,
+            repairs,
+            this::votedGroup,
+            this::retireStateMachine,
+            this::nonce,
+            System::nanoTime);
     if (readsFromLocalState) {
       log.warn(
           "TEST SWITCH {} is on: linearizable strong reads are served from the local replica and"
@@ -299,6 +315,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     try {
       keys.server.start();
+      keys.repair.start();
     } catch (IOException | RuntimeException e) {
       keys.close();
       if (isBindFailure(e)) {
@@ -442,6 +459,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       peers.add(RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build());
     }
     return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
+  }
+
+  /** This node's Raft server (for tests that break one of its divisions). */
+  RaftServer raftServer() {
+    return server;
   }
 
   /** The placement in use, once there is one. */
@@ -688,19 +710,30 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  private void failFatally() {
-    Thread stopper =
-        new Thread(
-            () -> {
-              try {
-                server.close();
-              } catch (IOException | RuntimeException e) {
-                log.warn("closing the Raft server failed: {}", e.toString());
-              }
-            },
-            "meridian-strong-fatal");
-    stopper.setDaemon(true);
-    stopper.start();
+  private void requestRepair(RaftGroupId id, String reason) {
+    if (!closed.get()) {
+      repair.request(id, reason);
+    }
+  }
+
+  /** The Raft group of {@code id}, if this node votes in it. */
+  private Optional<RaftGroup> votedGroup(RaftGroupId id) {
+    Active current = active;
+    if (current == null || closed.get()) {
+      return Optional.empty();
+    }
+    return current.placement().groups().stream()
+        .filter(group -> group.hasVoter(self.id()))
+        .map(RatisStrongKeys::raftGroup)
+        .filter(group -> group.getGroupId().equals(id))
+        .findFirst();
+  }
+
+  private void retireStateMachine(RaftGroupId id) {
+    StrongStateMachine machine = machines.remove(id.getUuid());
+    if (machine != null) {
+      machine.retire();
+    }
   }
 
   /** Closes the clients and the Raft server (applying what is committed), then the threads. */
@@ -710,6 +743,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       return;
     }
     setup.shutdownNow();
+    repairs.shutdownNow();
     Active current = active;
     if (current != null) {
       for (RaftClient client : current.clients()) {
@@ -743,7 +777,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     return t;
   }
 
-  private static String describe(Throwable t) {
+  static String describe(Throwable t) {
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

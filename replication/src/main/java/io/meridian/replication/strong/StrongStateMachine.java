@@ -67,9 +67,10 @@ import org.slf4j.LoggerFactory;
  *       (configuration, leader no-ops) before earlier entries' storage futures complete. So every
  *       applied-index update and every query is chained behind the futures of the applies queued
  *       before it ({@link #applied}).
- *   <li><b>A storage failure is fatal</b> for the server: Ratis has counted the entry applied, so
- *       continuing would let this replica diverge. The server is closed; a restart recovers from
- *       LMDB and the log.
+ *   <li><b>A storage failure is fatal</b> for this replica of the group: Ratis has counted the
+ *       entry applied, so continuing would let this replica diverge. The instance writes nothing
+ *       more (LMDB keeps a prefix of the log) and reports it; the division is then recovered from
+ *       LMDB and the log ({@link DivisionRepair}), as a restart would.
  * </ul>
  */
 final class StrongStateMachine extends BaseStateMachine {
@@ -83,6 +84,9 @@ final class StrongStateMachine extends BaseStateMachine {
   private final byte[] metaKey;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final AtomicBoolean failed = new AtomicBoolean();
+
+  /** Set once one of this instance's storage updates failed, or it was retired: see submit. */
+  private volatile boolean stopped;
 
   /**
    * The latest snapshot, null while there is none. Cached here because {@link
@@ -111,7 +115,8 @@ final class StrongStateMachine extends BaseStateMachine {
   /**
    * @param replies where replies are completed: never the storage writer, which would run Ratis'
    *     reply path inside its open transaction
-   * @param onFatal called once if a storage failure leaves this replica unable to go on
+   * @param onFatal called once if a storage failure leaves this replica unable to go on (not when
+   *     the storage was closed: the node is stopping)
    */
   StrongStateMachine(UUID group, Store store, Executor replies, Runnable onFatal) {
     this.group = group;
@@ -406,9 +411,49 @@ final class StrongStateMachine extends BaseStateMachine {
   /**
    * Queues an update of this group's data; a full writer queue is waited out (the caller is a Ratis
    * thread), so updates are queued exactly in the order they were submitted.
+   *
+   * <p>After the first of this instance's updates fails, none of its later ones writes anything
+   * ({@link #stopped}), so LMDB always holds a prefix of the applied log. Without that a batch
+   * committed after a failed one (a full disk frees what the failed transaction held) would store
+   * later entries without an earlier one, and re-applying the earlier one from the log would hand
+   * out a revision counted past the later ones: this replica's revisions would differ from the
+   * others'. The failure hook is attached right after queueing: either it runs in the writer when
+   * the batch fails, before the writer starts the next one, or (the batch already failed) here,
+   * before this thread queues anything else.
    */
   private <R> CompletableFuture<R> submit(byte[] key, StoreUpdate<R> update) {
-    return StoreFutures.submit(store, Table.STRONG, key, update, OVERLOAD_RETRY_MILLIS);
+    StoreUpdate<R> guarded =
+        current -> {
+          if (stopped) {
+            throw new IllegalStateException(
+                "group " + group + ": an earlier storage update failed; writing nothing more");
+          }
+          try {
+            return update.apply(current);
+          } catch (RuntimeException e) {
+            stopped = true; // before the writer runs the next update of this batch
+            throw e;
+          }
+        };
+    CompletableFuture<R> future =
+        StoreFutures.submit(store, Table.STRONG, key, guarded, OVERLOAD_RETRY_MILLIS);
+    future.whenComplete(
+        (result, failure) -> {
+          if (failure != null) {
+            stopped = true;
+          }
+        });
+    return future;
+  }
+
+  /**
+   * Stops this instance for good: it writes nothing more and reports no failure. Called when its
+   * division is replaced by one recovered from disk ({@link DivisionRepair}), which gets a new
+   * instance.
+   */
+  void retire() {
+    failed.set(true);
+    stopped = true;
   }
 
   private Void fatal(Throwable failure) {
@@ -418,10 +463,15 @@ final class StrongStateMachine extends BaseStateMachine {
               ? failure.getCause()
               : failure;
       if (cause instanceof StoreException store && store.reason() == StoreException.Reason.CLOSED) {
+        // The node is stopping: there is nothing to recover.
         log.info("group {}: storage closed while applying; stopping", group);
-      } else {
-        log.error("group {}: applying to storage failed; stopping this Raft server", group, cause);
+        return null;
       }
+      log.error(
+          "group {}: applying to storage failed; this replica of the group stops and is"
+              + " recovered from disk",
+          group,
+          cause);
       onFatal.run();
     }
     return null;

@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -200,6 +202,33 @@ class RatisStrongKeysTest {
               Optional<StrongKeys.Value> value = get(nodes[follower].get("k", true));
               assertThat(value.map(StrongKeys.Value::revision)).hasValue(expected);
               assertThat(new String(value.get().bytes(), UTF_8)).isEqualTo("300");
+            });
+  }
+
+  @Test
+  void aReplicaWhoseRaftLogWasClosed_isRecoveredFromDisk_andCatchesUp() throws Exception {
+    get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
+    int follower = (leaderOf("k") + 1) % 3;
+    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
+    RaftServer.Division broken = nodes[follower].raftServer().getDivision(id);
+    // What Ratis does to a log whose write failed (a full disk), leaving the division running.
+    broken.getRaftLog().close();
+
+    long last = 0;
+    for (int i = 1; i <= 20; i++) {
+      last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
+    }
+    long expected = last;
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              RaftServer.Division division = nodes[follower].raftServer().getDivision(id);
+              assertThat(division).isNotSameAs(broken);
+              // A stale read is served by this node's own replica.
+              Optional<StrongKeys.Value> value = get(nodes[follower].get("k", true));
+              assertThat(value.map(StrongKeys.Value::revision)).hasValue(expected);
+              assertThat(new String(value.get().bytes(), UTF_8)).isEqualTo("v20");
             });
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.LmdbStore;
 import io.meridian.core.Store;
+import io.meridian.core.StoreException;
 import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigLoader;
@@ -17,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
@@ -230,6 +232,45 @@ class StrongStateMachineTest {
   }
 
   @Test
+  void afterAFailedStorageUpdate_laterEntriesWriteNothing_soStorageHoldsAPrefixOfTheLog()
+      throws Exception {
+    // A full disk fails one commit; a later, smaller one may fit. Were the later entries stored,
+    // re-applying the failed one from the log would give it a revision past theirs.
+    LmdbStore store = store("a");
+    AtomicInteger fatal = new AtomicInteger();
+    CompletableFuture<Void> reported = new CompletableFuture<>();
+    StrongStateMachine machine =
+        machine(
+            failingOnce(store, "big"),
+            dir.resolve("raft-a"),
+            () -> {
+              fatal.incrementAndGet();
+              reported.complete(null);
+            });
+    assertThat(apply(machine, 1, put("x", "1"))).isEqualTo(new StrongReply.Written(1));
+    CompletableFuture<Message> failed = applyAsync(machine, 2, put("big", "2"));
+    CompletableFuture<Message> later = applyAsync(machine, 3, put("y", "3"));
+
+    assertThat(failed).failsWithin(10, TimeUnit.SECONDS);
+    assertThat(later).failsWithin(10, TimeUnit.SECONDS);
+    assertThat(reported).succeedsWithin(10, TimeUnit.SECONDS);
+    // The writer runs updates in order: once this one is done, so is everything queued before.
+    store.update(Table.META, new byte[] {1}, current -> StoreUpdate.Outcome.unchanged(null)).join();
+    assertThat(fatal).hasValue(1);
+    assertThat(store.get(Table.STRONG, StrongRecord.entryKey(GROUP, "x")).join()).isPresent();
+    assertThat(store.get(Table.STRONG, StrongRecord.entryKey(GROUP, "y")).join()).isEmpty();
+    StrongRecord.Meta meta =
+        StrongRecord.decodeMeta(store.get(Table.STRONG, StrongRecord.metaKey(GROUP)).join().get());
+    assertThat(meta.appliedIndex()).isEqualTo(1);
+    assertThat(meta.revision()).isEqualTo(1);
+
+    // Recovered from storage and the log (as after a restart), it hands out the same revisions.
+    StrongStateMachine recovered = machine(store, dir.resolve("raft-a-again"));
+    assertThat(apply(recovered, 2, put("big", "2"))).isEqualTo(new StrongReply.Written(2));
+    assertThat(apply(recovered, 3, put("y", "3"))).isEqualTo(new StrongReply.Written(3));
+  }
+
+  @Test
   void snapshot_roundTripsIntoAnotherStore() throws Exception {
     StrongStateMachine leader = machine(store("a"), "a");
     apply(leader, 1, put("kept", "1"));
@@ -311,10 +352,10 @@ class StrongStateMachineTest {
 
   /** {@code store}, whose writer waits for {@code commit} after applying each update. */
   private static Store holdingCommits(Store store, CountDownLatch commit) {
-    return new Store() {
+    return new ForwardingStore(store) {
       @Override
       public <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update) {
-        return store.update(
+        return super.update(
             table,
             key,
             current -> {
@@ -327,26 +368,24 @@ class StrongStateMachineTest {
               return outcome;
             });
       }
+    };
+  }
 
+  /**
+   * {@code store}, failing the first update of {@code key} as a failed commit would: nothing
+   * written, the update's future failed with {@link StoreException.Reason#FULL}.
+   */
+  private static Store failingOnce(Store store, String key) {
+    byte[] failing = StrongRecord.entryKey(GROUP, key);
+    AtomicInteger failures = new AtomicInteger();
+    return new ForwardingStore(store) {
       @Override
-      public CompletableFuture<Optional<byte[]>> get(Table table, byte[] key) {
-        return store.get(table, key);
-      }
-
-      @Override
-      public CompletableFuture<List<Entry>> scan(
-          Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
-        return store.scan(table, fromInclusive, toExclusive, limit);
-      }
-
-      @Override
-      public CompletableFuture<Boolean> quarantine(Table table, byte[] key) {
-        return store.quarantine(table, key);
-      }
-
-      @Override
-      public void close() {
-        store.close();
+      public <R> CompletableFuture<R> update(Table table, byte[] k, StoreUpdate<R> update) {
+        if (Arrays.equals(k, failing) && failures.getAndIncrement() == 0) {
+          return CompletableFuture.failedFuture(
+              new StoreException(StoreException.Reason.FULL, "no space left on device"));
+        }
+        return super.update(table, k, update);
       }
     };
   }
@@ -372,6 +411,16 @@ class StrongStateMachineTest {
   }
 
   private StrongStateMachine machine(Store store, Path raftDir) throws IOException {
+    return machine(
+        store,
+        raftDir,
+        () -> {
+          throw new AssertionError("storage failed");
+        });
+  }
+
+  private StrongStateMachine machine(Store store, Path raftDir, Runnable onFatal)
+      throws IOException {
     Executor replies = replies();
     RaftStorage storage =
         RaftStorage.newBuilder()
@@ -384,14 +433,7 @@ class StrongStateMachineTest {
             .build();
     storage.initialize();
     open.add(storage);
-    StrongStateMachine machine =
-        new StrongStateMachine(
-            GROUP,
-            store,
-            replies,
-            () -> {
-              throw new AssertionError("storage failed");
-            });
+    StrongStateMachine machine = new StrongStateMachine(GROUP, store, replies, onFatal);
     machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
     return machine;
   }
@@ -420,6 +462,12 @@ class StrongStateMachineTest {
   }
 
   private StrongReply apply(StrongStateMachine machine, long index, StrongCommand command) {
+    Message reply = applyAsync(machine, index, command).join();
+    return StrongReply.decode(reply.getContent().asReadOnlyByteBuffer());
+  }
+
+  private CompletableFuture<Message> applyAsync(
+      StrongStateMachine machine, long index, StrongCommand command) {
     LogEntryProto entry =
         LogEntryProto.newBuilder()
             .setTerm(1)
@@ -434,8 +482,7 @@ class StrongStateMachineTest {
             .setStateMachine(machine)
             .setLogEntry(entry)
             .build();
-    Message reply = machine.applyTransaction(trx).join();
-    return StrongReply.decode(reply.getContent().asReadOnlyByteBuffer());
+    return machine.applyTransaction(trx);
   }
 
   private StrongReply read(StrongStateMachine machine, String key) {
