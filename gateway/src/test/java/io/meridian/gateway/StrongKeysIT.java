@@ -142,11 +142,7 @@ class StrongKeysIT {
       // Small writes fit in the space the log and LMDB have already: large ones need more.
       BulkWrites bulk = new BulkWrites(cluster, run.servingOtherThan(leader), group);
       bulk.start();
-      for (int second = 0; second < 20; second++) {
-        run.pause(Duration.ofSeconds(1));
-        System.out.printf(
-            "disk full %2d s: %s groups %s%n", second + 1, leaderId, roles(cluster, leader));
-      }
+      watchRoles(run, cluster, leader, "disk full");
       probe.join(StrongWorkload.REQUEST_TIMEOUT.toMillis());
       assertThat(cluster.get(leader, "/health").status())
           .as("the node with the full disk still serves")
@@ -155,11 +151,7 @@ class StrongKeysIT {
       bulk.join();
       System.out.println("bulk writes during the full disk: " + bulk.summary());
       java.nio.file.Files.delete(filler);
-      for (int second = 0; second < 20; second++) {
-        run.pause(Duration.ofSeconds(1));
-        System.out.printf(
-            "space freed %2d s: %s groups %s%n", second + 1, leaderId, roles(cluster, leader));
-      }
+      watchRoles(run, cluster, leader, "space freed");
       List<Op> history = run.finish();
 
       report("leader's disk full", history, stalls, run.workload, "full disk");
@@ -180,6 +172,20 @@ class StrongKeysIT {
       }
       for (String each : keys) {
         awaitReplicaAgrees(cluster, leader, each);
+      }
+    }
+  }
+
+  /** Runs the workload for 20 s, printing the roles of {@code node}'s groups when they change. */
+  private static void watchRoles(Run run, StrongCluster cluster, int node, String phase)
+      throws InterruptedException {
+    String shown = "";
+    for (int second = 1; second <= 20; second++) {
+      run.pause(Duration.ofSeconds(1));
+      String roles = roles(cluster, node);
+      if (!roles.equals(shown)) {
+        System.out.printf("%s %2d s: %s groups %s%n", phase, second, cluster.id(node), roles);
+        shown = roles;
       }
     }
   }
