@@ -618,7 +618,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       throw StrongKeyException.notFound(key);
     }
     throw StrongKeyException.timeout(
-        "the write was applied before a restart and its result is no longer known");
+        "the write is committed but its result is not known on the replica that answered (it"
+            + " was applied before a restart, or that replica's storage failed)");
   }
 
   private static Optional<Value> valueOf(StrongReply reply) {

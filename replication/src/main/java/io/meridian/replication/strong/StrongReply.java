@@ -32,9 +32,10 @@ sealed interface StrongReply {
   }
 
   /**
-   * A log entry re-applied after a restart whose original result can no longer be told because a
-   * later write to the same key superseded it. Only a client retrying the original request after
-   * the restart can see it; it is reported as an unknown outcome.
+   * A log entry whose result this replica cannot tell: re-applied after a restart when a later
+   * write to the same key had superseded it (only a client retrying the original request after the
+   * restart can see that), or applied when this replica's storage failed (the entry is committed in
+   * Raft and applied on the others). Reported as an unknown outcome.
    */
   record Superseded() implements StrongReply {}
 

@@ -229,7 +229,8 @@ final class StrongStateMachine extends BaseStateMachine {
   /**
    * One command on its way through the storage writer.
    *
-   * @param reply completes once the writer has applied it (see the class notes)
+   * @param reply completes once the writer has applied it (see the class notes), never
+   *     exceptionally: {@link StrongReply.Superseded} (result unknown) when storage failed
    * @param stored completes once that is committed
    */
   private record Applying(
@@ -250,7 +251,10 @@ final class StrongStateMachine extends BaseStateMachine {
     stored.whenComplete(
         (written, failure) -> {
           if (failure != null) {
-            reply.completeExceptionally(failure);
+            // Never a failed future to Ratis: its applier retries a failed apply in a tight loop,
+            // forever, and the division can then not even be closed. The entry is committed in
+            // Raft; what it did is unknown here (a 504 to a client waiting on this replica).
+            reply.complete(new StrongReply.Superseded());
           } else if (written != null) {
             uncommitted.remove(command.key(), written);
           }
@@ -343,7 +347,17 @@ final class StrongStateMachine extends BaseStateMachine {
   private CompletableFuture<Message> afterApplied(Supplier<CompletableFuture<StrongReply>> read) {
     return applied
         .handle((ignored, failure) -> null)
-        .thenCompose(ignored -> read.get())
+        .thenCompose(
+            ignored -> {
+              if (stopped) {
+                // Ratis counts the entries whose storage failed as applied: this replica's state
+                // may lack them, and a linearizable read must not be served from it.
+                return CompletableFuture.failedFuture(
+                    StrongKeyException.unavailable(
+                        "this replica of the key's Raft group stopped on a storage failure"));
+              }
+              return read.get();
+            })
         .thenApply(StrongStateMachine::toMessage);
   }
 
@@ -371,7 +385,9 @@ final class StrongStateMachine extends BaseStateMachine {
     if (last == null || last.getIndex() < 0) {
       return -1;
     }
-    StoreFutures.join(committed);
+    if (!awaitCommitted()) {
+      return -1; // no snapshot: Ratis asks again after the next apply, cheaply
+    }
     StrongRecord.Meta durable = readMeta();
     StrongRecord.Meta meta =
         new StrongRecord.Meta(durable.revision(), last.getTerm(), last.getIndex());
@@ -395,6 +411,26 @@ final class StrongStateMachine extends BaseStateMachine {
         written.entries(),
         written.tombstones().size());
     return last.getIndex();
+  }
+
+  /**
+   * Waits until everything applied is committed; false when this replica stopped on a storage
+   * failure, whose LMDB then lacks entries Ratis counts as applied: a snapshot of it would be
+   * wrong. (Throwing instead makes Ratis' applier retry the snapshot in a tight loop.)
+   */
+  private boolean awaitCommitted() {
+    if (stopped) {
+      return false;
+    }
+    try {
+      StoreFutures.join(committed);
+      return true;
+    } catch (RuntimeException e) {
+      if (stopped) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** A tombstone covered by a snapshot guards nothing any more: Ratis never re-applies below it. */

@@ -7,6 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.LmdbStore;
+import io.meridian.core.Store;
+import io.meridian.core.StoreException;
+import io.meridian.core.StoreUpdate;
+import io.meridian.core.Table;
 import io.meridian.core.config.ConfigLoader;
 import io.meridian.core.config.MeridianConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,8 +25,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -194,15 +201,7 @@ class RatisStrongKeysTest {
     }
 
     startNode(follower);
-    long expected = last;
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () -> {
-              Optional<StrongKeys.Value> value = get(nodes[follower].get("k", true));
-              assertThat(value.map(StrongKeys.Value::revision)).hasValue(expected);
-              assertThat(new String(value.get().bytes(), UTF_8)).isEqualTo("300");
-            });
+    awaitLocalValue(follower, "k", last, "300");
   }
 
   @Test
@@ -218,18 +217,48 @@ class RatisStrongKeysTest {
     for (int i = 1; i <= 20; i++) {
       last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
     }
-    long expected = last;
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () -> {
-              RaftServer.Division division = nodes[follower].raftServer().getDivision(id);
-              assertThat(division).isNotSameAs(broken);
-              // A stale read is served by this node's own replica.
-              Optional<StrongKeys.Value> value = get(nodes[follower].get("k", true));
-              assertThat(value.map(StrongKeys.Value::revision)).hasValue(expected);
-              assertThat(new String(value.get().bytes(), UTF_8)).isEqualTo("v20");
+            () -> assertThat(nodes[follower].raftServer().getDivision(id)).isNotSameAs(broken));
+    awaitLocalValue(follower, "k", last, "v20");
+  }
+
+  @Test
+  void aReplicaWhoseStorageFailedAnApply_isRecoveredFromDisk_andCatchesUp() throws Exception {
+    get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
+    int follower = (leaderOf("k") + 1) % 3;
+    stopNode(follower);
+    // The follower's storage fails the next strong-key update once, as a full disk would.
+    AtomicBoolean failNext = new AtomicBoolean(false);
+    startNode(
+        follower,
+        store ->
+            new ForwardingStore(store) {
+              @Override
+              public <R> CompletableFuture<R> update(
+                  Table table, byte[] key, StoreUpdate<R> update) {
+                if (table == Table.STRONG && failNext.compareAndSet(true, false)) {
+                  return CompletableFuture.failedFuture(
+                      new StoreException(StoreException.Reason.FULL, "no space left on device"));
+                }
+                return super.update(table, key, update);
+              }
             });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(get(nodes[follower].get("k", true)).map(v -> v.revision()))
+                    .hasValue(1L));
+    failNext.set(true);
+
+    long last = 0;
+    for (int i = 1; i <= 20; i++) {
+      last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
+    }
+    assertThat(failNext).as("the follower's storage failed an apply").isFalse();
+    awaitLocalValue(follower, "k", last, "v20");
   }
 
   @Test
@@ -249,9 +278,29 @@ class RatisStrongKeysTest {
             });
   }
 
+  /**
+   * Waits until node {@code i}'s own replica shows {@code key} at {@code revision} (a stale read is
+   * served by the node's replica when it has one).
+   */
+  private void awaitLocalValue(int i, String key, long revision, String value) {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Optional<StrongKeys.Value> local = get(nodes[i].get(key, true));
+              assertThat(local.map(StrongKeys.Value::revision)).hasValue(revision);
+              assertThat(new String(local.get().bytes(), UTF_8)).isEqualTo(value);
+            });
+  }
+
   // ---- fixtures ----------------------------------------------------------------------------
 
   private void startNode(int i) {
+    startNode(i, store -> store);
+  }
+
+  /** Starts node {@code i} on its store as {@code wrap} returns it. */
+  private void startNode(int i, UnaryOperator<Store> wrap) {
     stores[i] =
         LmdbStore.open(
             dir.resolve("data-" + i),
@@ -260,7 +309,7 @@ class RatisStrongKeysTest {
             new SimpleMeterRegistry());
     nodes[i] =
         RatisStrongKeys.startWith(
-            members.get(i), dir.resolve("raft-" + i), tuning, placement, stores[i]);
+            members.get(i), dir.resolve("raft-" + i), tuning, placement, wrap.apply(stores[i]));
   }
 
   private void stopNode(int i) {
