@@ -1,5 +1,6 @@
 package io.meridian.gateway;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,10 +11,14 @@ import io.meridian.replication.strong.History.Outcome;
 import io.meridian.replication.strong.LinearizabilityChecker;
 import io.meridian.replication.strong.Placement;
 import io.meridian.replication.strong.RatisStrongKeys;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -140,7 +145,7 @@ class StrongKeysIT {
               group,
               false);
       // Small writes fit in the space the log and LMDB have already: large ones need more.
-      BulkWrites bulk = new BulkWrites(cluster, run.servingOtherThan(leader), group);
+      BulkWrites bulk = new BulkWrites(cluster, run.workload, run.servingOtherThan(leader), group);
       bulk.start();
       watchRoles(run, cluster, leader, "disk full");
       probe.join(StrongWorkload.REQUEST_TIMEOUT.toMillis());
@@ -150,7 +155,7 @@ class StrongKeysIT {
 
       bulk.join();
       System.out.println("bulk writes during the full disk: " + bulk.summary());
-      java.nio.file.Files.delete(filler);
+      Files.delete(filler);
       watchRoles(run, cluster, leader, "space freed");
       List<Op> history = run.finish();
 
@@ -190,34 +195,27 @@ class StrongKeysIT {
     }
   }
 
-  /** A body by its length and hash: values here run to 256 KiB. */
-  private static String describeBody(byte[] body) {
-    return body.length + " bytes #" + Integer.toHexString(java.util.Arrays.hashCode(body));
-  }
-
   private static void awaitReplicaAgrees(StrongCluster cluster, int node, String key) {
-    Reply linearizable = cluster.get((node + 1) % cluster.size(), "/v1/strong/" + key);
-    String expected =
-        linearizable.status()
-            + " "
-            + linearizable.headers().get("etag")
-            + " "
-            + describeBody(linearizable.body());
-    String[] seen = new String[1];
+    String expected = shown(cluster.get((node + 1) % cluster.size(), "/v1/strong/" + key));
     await("the local replica of " + key + " on " + cluster.id(node))
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
         .untilAsserted(
-            () -> {
-              Reply stale = cluster.get(node, "/v1/strong/" + key + "?consistency=stale");
-              seen[0] =
-                  stale.status()
-                      + " "
-                      + stale.headers().get("etag")
-                      + " "
-                      + describeBody(stale.body());
-              assertThat(seen[0]).isEqualTo(expected);
-            });
+            () ->
+                assertThat(shown(cluster.get(node, "/v1/strong/" + key + "?consistency=stale")))
+                    .isEqualTo(expected));
+  }
+
+  /** A read's status, ETag and body; the body by its length and hash (values run to 256 KiB). */
+  private static String shown(Reply read) {
+    byte[] body = read.body();
+    return read.status()
+        + " "
+        + read.headers().get("etag")
+        + " "
+        + body.length
+        + " bytes #"
+        + Integer.toHexString(Arrays.hashCode(body));
   }
 
   /**
@@ -229,15 +227,17 @@ class StrongKeysIT {
     private static final int VALUE_BYTES = 256 << 10;
     private static final int WRITES = 24;
     private final StrongCluster cluster;
+    private final StrongWorkload workload;
     private final int via;
     private final List<String> keys = new ArrayList<>();
     private final Map<String, String> acknowledged = new TreeMap<>();
     private final Map<Integer, Integer> statuses = new TreeMap<>();
 
-    BulkWrites(StrongCluster cluster, int via, int group) {
+    BulkWrites(StrongCluster cluster, StrongWorkload workload, int via, int group) {
       super("strong-bulk-writes");
       setDaemon(true);
       this.cluster = cluster;
+      this.workload = workload;
       this.via = via;
       for (int i = 0; keys.size() < 4; i++) {
         keys.add(keyInGroup("bulk-" + i + "-", group));
@@ -250,25 +250,10 @@ class StrongKeysIT {
       for (int i = 0; i < WRITES; i++) {
         String key = keys.get(i % keys.size());
         String value = Character.toString('a' + i % 26).repeat(VALUE_BYTES);
-        int status;
-        try {
-          status =
-              http.send(
-                      java.net.http.HttpRequest.newBuilder(cluster.uri(via, "/v1/strong/" + key))
-                          .timeout(StrongWorkload.REQUEST_TIMEOUT)
-                          .header("Content-Type", "text/plain")
-                          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(value))
-                          .build(),
-                      java.net.http.HttpResponse.BodyHandlers.discarding())
-                  .statusCode();
-        } catch (java.io.IOException e) {
-          status = 0;
-        } catch (InterruptedException e) {
-          return;
-        }
+        Op op = workload.write(http, "bulk", via, key, value, 0);
         synchronized (this) {
-          statuses.merge(status, 1, Integer::sum);
-          if (status == 200) {
+          statuses.merge(op.status(), 1, Integer::sum);
+          if (op.outcome() == Outcome.OK) {
             acknowledged.put(key, value);
           } else {
             acknowledged.remove(key); // outcome unknown: any later value is fine
@@ -295,7 +280,7 @@ class StrongKeysIT {
               assertThat(read.status())
                   .as("read of %s through %s", key, cluster.id(node))
                   .isEqualTo(200);
-              assertThat(new String(read.body(), java.nio.charset.StandardCharsets.UTF_8))
+              assertThat(new String(read.body(), UTF_8))
                   .as("value of %s through %s", key, cluster.id(node))
                   .isEqualTo(value);
             }
@@ -315,9 +300,7 @@ class StrongKeysIT {
   private static String roles(StrongCluster cluster, int node) {
     try {
       List<String> roles = new ArrayList<>();
-      cluster
-          .groups(node)
-          .forEach(g -> roles.add(((io.vertx.core.json.JsonObject) g).getString("role")));
+      cluster.groups(node).forEach(g -> roles.add(((JsonObject) g).getString("role")));
       return roles.toString();
     } catch (RuntimeException e) {
       return "unknown (" + e + ")";
@@ -328,7 +311,7 @@ class StrongKeysIT {
   private record Disks(List<Tmpfs> mounted) implements AutoCloseable {
     private static final int MEGABYTES = 48;
 
-    static Disks mount(Path where, int nodes) throws java.io.IOException {
+    static Disks mount(Path where, int nodes) throws IOException {
       List<Tmpfs> mounted = new ArrayList<>();
       for (int i = 0; i < nodes; i++) {
         mounted.add(Tmpfs.mount(where.resolve("data").resolve("n" + (i + 1)), MEGABYTES));
@@ -341,7 +324,7 @@ class StrongKeysIT {
     }
 
     @Override
-    public void close() throws java.io.IOException {
+    public void close() throws IOException {
       for (Tmpfs disk : mounted) {
         disk.close();
       }
@@ -522,9 +505,9 @@ class StrongKeysIT {
   }
 
   /** Where a test's history goes: {@code target/strong-it/}, kept for inspection after the run. */
-  private static Path historyFile(String name) throws java.io.IOException {
+  private static Path historyFile(String name) throws IOException {
     Path directory = Path.of("target", "strong-it");
-    java.nio.file.Files.createDirectories(directory);
+    Files.createDirectories(directory);
     return directory.resolve("history-" + name + ".jsonl");
   }
 

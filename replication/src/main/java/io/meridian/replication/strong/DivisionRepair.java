@@ -166,8 +166,8 @@ final class DivisionRepair {
               GroupManagementRequest.newRemove(
                   ClientId.randomId(), server.getId(), nonces.getAsLong(), id, false, false)),
           true);
-      // Only once the old division is closed: its applier must not fail on a retired state
-      // machine while closing (Ratis' applier closes the division itself when an apply throws).
+      // Once the old division is closed: what it applied until then is a prefix of its log, and
+      // anything of it still queued in the storage writer is refused from here on.
       retireStateMachine.accept(id);
       await(
           server.groupManagementAsync(
