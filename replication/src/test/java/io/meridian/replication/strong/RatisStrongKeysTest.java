@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.LmdbStore;
 import io.meridian.core.Store;
-import io.meridian.core.StoreException;
 import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigLoader;
@@ -37,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lmdbjava.LmdbException;
 
 /**
  * Three Raft servers in one JVM on loopback ports, each with its own LMDB store, serving strong
@@ -239,8 +239,13 @@ class RatisStrongKeysTest {
               public <R> CompletableFuture<R> update(
                   Table table, byte[] key, StoreUpdate<R> update) {
                 if (table == Table.STRONG && failNext.compareAndSet(true, false)) {
-                  return CompletableFuture.failedFuture(
-                      new StoreException(StoreException.Reason.FULL, "no space left on device"));
+                  // Fails in the writer, with the whole batch holding it, as a failed commit does.
+                  return super.update(
+                      table,
+                      key,
+                      current -> {
+                        throw new LmdbException("no space left on device");
+                      });
                 }
                 return super.update(table, key, update);
               }

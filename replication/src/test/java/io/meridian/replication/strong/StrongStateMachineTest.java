@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meridian.core.HybridLogicalClock;
 import io.meridian.core.LmdbStore;
 import io.meridian.core.Store;
-import io.meridian.core.StoreException;
 import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigLoader;
@@ -42,6 +41,7 @@ import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lmdbjava.LmdbException;
 
 /**
  * The state machine of one group on a real LMDB store, driven by hand-made log entries: revisions,
@@ -248,14 +248,15 @@ class StrongStateMachineTest {
               reported.complete(null);
             });
     assertThat(apply(machine, 1, put("x", "1"))).isEqualTo(new StrongReply.Written(1));
+    // A reply comes from inside the writer's transaction; wait until that one has committed.
+    awaitWriter(store);
     // Ratis gets no failed apply (its applier would retry it forever): the result is unknown.
     assertThat(apply(machine, 2, put("big", "2"))).isEqualTo(new StrongReply.Superseded());
     assertThat(apply(machine, 3, put("y", "3"))).isEqualTo(new StrongReply.Superseded());
     assertThat(reported).succeedsWithin(10, TimeUnit.SECONDS);
     // Ratis counts those entries applied; this replica lacks them, so it serves no reads.
     assertThat(queryAsync(machine, "x")).failsWithin(10, TimeUnit.SECONDS);
-    // The writer runs updates in order: once this one is done, so is everything queued before.
-    store.update(Table.META, new byte[] {1}, current -> StoreUpdate.Outcome.unchanged(null)).join();
+    awaitWriter(store);
     assertThat(fatal).hasValue(1);
     assertThat(store.get(Table.STRONG, StrongRecord.entryKey(GROUP, "x")).join()).isPresent();
     assertThat(store.get(Table.STRONG, StrongRecord.entryKey(GROUP, "y")).join()).isEmpty();
@@ -372,8 +373,8 @@ class StrongStateMachineTest {
   }
 
   /**
-   * {@code store}, failing the first update of {@code key} as a failed commit would: nothing
-   * written, the update's future failed with {@link StoreException.Reason#FULL}.
+   * {@code store}, whose first update of {@code key} fails in the writer as a full disk does: the
+   * whole batch holding it fails.
    */
   private static Store failingOnce(Store store, String key) {
     byte[] failing = StrongRecord.entryKey(GROUP, key);
@@ -382,12 +383,21 @@ class StrongStateMachineTest {
       @Override
       public <R> CompletableFuture<R> update(Table table, byte[] k, StoreUpdate<R> update) {
         if (Arrays.equals(k, failing) && failures.getAndIncrement() == 0) {
-          return CompletableFuture.failedFuture(
-              new StoreException(StoreException.Reason.FULL, "no space left on device"));
+          return super.update(
+              table,
+              k,
+              current -> {
+                throw new LmdbException("no space left on device");
+              });
         }
         return super.update(table, k, update);
       }
     };
+  }
+
+  /** The writer runs updates in order: once this one is done, so is everything queued before. */
+  private static void awaitWriter(Store store) {
+    store.update(Table.META, new byte[] {1}, current -> StoreUpdate.Outcome.unchanged(null)).join();
   }
 
   /** Installs {@code from}'s latest snapshot into {@code to}, as Ratis does on a follower. */
