@@ -60,7 +60,8 @@ final class ClusterRoutes {
               .put("leader", group.leader().orElse(null))
               .put("term", group.term().orElse(null))
               .put("role", group.role())
-              .put("voters", new JsonArray(group.voters())));
+              .put("voters", new JsonArray(group.voters()))
+              .put("preferredLeader", group.preferredLeader()));
     }
     return new JsonObject().put("groups", json);
   }

@@ -91,6 +91,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final int CALL_QUEUE = 10_000;
   private static final int MAX_BATCH = 256;
 
+  /** The Raft priority of a group's preferred leader; its other voters have 0. */
+  private static final int PREFERRED_LEADER_PRIORITY = 1;
+
   private final RaftMember self;
   private final Store store;
   private final RaftTuning tuning;
@@ -390,7 +393,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     Set<RaftGroupId> hosted = hostedGroups();
     List<CompletableFuture<RaftClientReply>> adds = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      RaftGroup raftGroup = raftGroup(group);
+      RaftGroup raftGroup = raftGroup(placement, group);
       if (group.hasVoter(self.id()) && !hosted.contains(raftGroup.getGroupId())) {
         GroupManagementRequest add =
             GroupManagementRequest.newAdd(
@@ -412,8 +415,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     List<GroupBatcher> writers = new ArrayList<>();
     List<GroupBatcher> readers = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      RaftClientImpl writeClient = newClient(group);
-      RaftClientImpl readClient = newClient(group);
+      RaftClientImpl writeClient = newClient(placement, group);
+      RaftClientImpl readClient = newClient(placement, group);
       writeClients.add(writeClient);
       readClients.add(readClient);
       writers.add(batcher(group, writeClient, Mode.WRITE));
@@ -432,11 +435,14 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         placement.groups().stream().filter(g -> g.hasVoter(self.id())).count());
   }
 
-  private RaftClientImpl newClient(Placement.Group group) {
+  /** A client of {@code group} that tries its preferred leader first. */
+  private RaftClientImpl newClient(Placement placement, Placement.Group group) {
+    RaftGroup raftGroup = raftGroup(placement, group);
     return (RaftClientImpl)
         RaftClient.newBuilder()
             .setProperties(tuning.clientProperties())
-            .setRaftGroup(raftGroup(group))
+            .setRaftGroup(raftGroup)
+            .setLeaderId(preferredLeader(placement, group))
             .setClientId(ClientId.randomId())
             .setRetryPolicy(retryPolicy)
             .build();
@@ -453,12 +459,28 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         tuning.maxEntryBytes());
   }
 
-  private static RaftGroup raftGroup(Placement.Group group) {
+  /**
+   * {@code group} as Ratis sees it: its voters, the preferred leader with a higher priority ({@link
+   * Placement#preferredLeaders}). Ratis keeps the configuration a group was formatted with in its
+   * log; groups formatted without priorities keep leaders wherever elections put them.
+   */
+  private static RaftGroup raftGroup(Placement placement, Placement.Group group) {
+    RaftPeerId preferred = preferredLeader(placement, group);
     List<RaftPeer> peers = new ArrayList<>();
     for (RaftMember voter : group.voters()) {
-      peers.add(RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build());
+      RaftPeerId id = RaftPeerId.valueOf(voter.id());
+      peers.add(
+          RaftPeer.newBuilder()
+              .setId(id)
+              .setAddress(voter.address())
+              .setPriority(id.equals(preferred) ? PREFERRED_LEADER_PRIORITY : 0)
+              .build());
     }
     return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
+  }
+
+  private static RaftPeerId preferredLeader(Placement placement, Placement.Group group) {
+    return RaftPeerId.valueOf(placement.preferredLeaders().get(group.index()).id());
   }
 
   /** This node's Raft server (for tests that break one of its divisions). */
@@ -680,6 +702,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       return List.of();
     }
     Set<RaftGroupId> hosted = hostedGroups();
+    List<RaftMember> preferred = current.placement().preferredLeaders();
     List<GroupStatus> groups = new ArrayList<>();
     for (Placement.Group group : current.placement().groups()) {
       RaftGroupId id = RaftGroupId.valueOf(group.raftId());
@@ -698,7 +721,14 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         }
       }
       groups.add(
-          new GroupStatus(group.index(), group.raftId().toString(), leader, term, role, voters));
+          new GroupStatus(
+              group.index(),
+              group.raftId().toString(),
+              leader,
+              term,
+              role,
+              voters,
+              preferred.get(group.index()).id()));
     }
     return groups;
   }
@@ -725,7 +755,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     return current.placement().groups().stream()
         .filter(group -> group.hasVoter(self.id()))
-        .map(RatisStrongKeys::raftGroup)
+        .map(group -> raftGroup(current.placement(), group))
         .filter(group -> group.getGroupId().equals(id))
         .findFirst();
   }

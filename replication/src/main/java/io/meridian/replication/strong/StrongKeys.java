@@ -42,9 +42,9 @@ public interface StrongKeys {
   }
 
   /**
-   * One group as this node sees it: its leader and term (when known here) and this node's role in
-   * it ({@code leader}, {@code follower}, {@code candidate}, or {@code none} when it does not vote
-   * in the group).
+   * One group as this node sees it: its leader and term (when known here), this node's role in it
+   * ({@code leader}, {@code follower}, {@code candidate}, or {@code none} when it does not vote in
+   * the group), its voters and the voter it prefers as leader.
    */
   record GroupStatus(
       int index,
@@ -52,7 +52,8 @@ public interface StrongKeys {
       Optional<String> leader,
       Optional<Long> term,
       String role,
-      List<String> voters) {
+      List<String> voters,
+      String preferredLeader) {
     public GroupStatus {
       voters = List.copyOf(voters);
     }
