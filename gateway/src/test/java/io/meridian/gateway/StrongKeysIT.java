@@ -170,7 +170,9 @@ class StrongKeysIT {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
-              () -> assertThat(roles(cluster, leader)).doesNotContain("none", "closed", "unknown"));
+              () ->
+                  assertThat(roles(cluster, leader))
+                      .doesNotContain("none", "closed", "recovering", "unknown"));
       List<String> keys = new ArrayList<>(bulk.keys());
       for (int k = 0; k < KEYS; k++) {
         keys.add(StrongWorkload.key(k));

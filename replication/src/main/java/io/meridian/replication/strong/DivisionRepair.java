@@ -126,6 +126,12 @@ final class DivisionRepair {
     }
   }
 
+  /** Whether the group's division is stopped and waiting to be, or being, recovered. */
+  boolean recovering(RaftGroupId id) {
+    Backoff backoff = backoffs.get(id);
+    return backoff != null && backoff.pending();
+  }
+
   private void check() {
     long now = nanoTime.getAsLong();
     for (RaftGroupId id : server.getGroupIds()) {

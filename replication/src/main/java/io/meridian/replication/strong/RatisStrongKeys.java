@@ -713,7 +713,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       if (hosted.contains(id)) {
         try {
           DivisionInfo info = server.getDivision(id).getInfo();
-          role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
+          // Ratis still names a stopped division's last role (mostly "follower").
+          role =
+              repair.recovering(id)
+                  ? "recovering"
+                  : info.getCurrentRole().name().toLowerCase(Locale.ROOT);
           term = Optional.of(info.getCurrentTerm());
           leader = Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
         } catch (IOException | RuntimeException e) {

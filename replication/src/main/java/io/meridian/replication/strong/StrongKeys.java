@@ -43,8 +43,9 @@ public interface StrongKeys {
 
   /**
    * One group as this node sees it: its leader and term (when known here), this node's role in it
-   * ({@code leader}, {@code follower}, {@code candidate}, or {@code none} when it does not vote in
-   * the group), its voters and the voter it prefers as leader.
+   * ({@code leader}, {@code follower}, {@code candidate}, {@code recovering} while its replica is
+   * stopped after a storage failure and being recovered from disk, or {@code none} when it does not
+   * vote in the group), its voters and the voter it prefers as leader.
    */
   record GroupStatus(
       int index,

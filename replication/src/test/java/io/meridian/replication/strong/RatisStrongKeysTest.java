@@ -244,12 +244,15 @@ class RatisStrongKeysTest {
   }
 
   @Test
-  void aReplicaWhoseStorageFailedAnApply_isRecoveredFromDisk_andCatchesUp() throws Exception {
+  void aReplicaWhoseStorageFailsApplies_showsRecovering_andIsRecoveredOnceStorageWorks()
+      throws Exception {
     get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
+    int group = placement.groupOf("k").index();
     int follower = (leaderOf("k") + 1) % 3;
     stopNode(follower);
-    // The follower's storage fails the next strong-key update once, as a full disk would.
-    AtomicBoolean failNext = new AtomicBoolean(false);
+    // The follower's storage fails strong-key updates while `failing` is set, as a full disk does.
+    AtomicBoolean failing = new AtomicBoolean(false);
+    AtomicBoolean failed = new AtomicBoolean(false);
     startNode(
         follower,
         store ->
@@ -257,7 +260,8 @@ class RatisStrongKeysTest {
               @Override
               public <R> CompletableFuture<R> update(
                   Table table, byte[] key, StoreUpdate<R> update) {
-                if (table == Table.STRONG && failNext.compareAndSet(true, false)) {
+                if (table == Table.STRONG && failing.get()) {
+                  failed.set(true);
                   // Fails in the writer, with the whole batch holding it, as a failed commit does.
                   return super.update(
                       table,
@@ -275,14 +279,28 @@ class RatisStrongKeysTest {
             () ->
                 assertThat(get(nodes[follower].get("k", true)).map(v -> v.revision()))
                     .hasValue(1L));
-    failNext.set(true);
+    failing.set(true);
 
     long last = 0;
     for (int i = 1; i <= 20; i++) {
       last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
     }
-    assertThat(failNext).as("the follower's storage failed an apply").isFalse();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(nodes[follower].groupStatus().get(group).role())
+                    .isEqualTo("recovering"));
+    assertThat(failed).as("the follower's storage failed an apply").isTrue();
+    failing.set(false);
+
     awaitLocalValue(follower, "k", last, "v20");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(nodes[follower].groupStatus().get(group).role())
+                    .isIn("leader", "follower"));
   }
 
   @Test
