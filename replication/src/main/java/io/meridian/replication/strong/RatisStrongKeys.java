@@ -91,9 +91,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final int CALL_QUEUE = 10_000;
   private static final int MAX_BATCH = 256;
 
-  /** The Raft priority of a group's preferred leader; its other voters have 0. */
-  private static final int PREFERRED_LEADER_PRIORITY = 1;
-
   private final RaftMember self;
   private final Store store;
   private final RaftTuning tuning;
@@ -108,6 +105,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
   private final ScheduledExecutorService repairs;
+  private final LeaderBalance leaderBalance;
   private final DivisionRepair repair;
   private volatile Active active;
 
@@ -187,6 +185,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
+    this.leaderBalance = new LeaderBalance(server, this::placement, this::nonce);
     this.repair =
         new DivisionRepair(
             server,
@@ -319,6 +318,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     try {
       keys.server.start();
       keys.repair.start();
+      keys.leaderBalance.start(keys.repairs);
     } catch (IOException | RuntimeException e) {
       keys.close();
       if (isBindFailure(e)) {
@@ -393,7 +393,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     Set<RaftGroupId> hosted = hostedGroups();
     List<CompletableFuture<RaftClientReply>> adds = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      RaftGroup raftGroup = raftGroup(placement, group);
+      RaftGroup raftGroup = raftGroup(group);
       if (group.hasVoter(self.id()) && !hosted.contains(raftGroup.getGroupId())) {
         GroupManagementRequest add =
             GroupManagementRequest.newAdd(
@@ -437,7 +437,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   /** A client of {@code group} that tries its preferred leader first. */
   private RaftClientImpl newClient(Placement placement, Placement.Group group) {
-    RaftGroup raftGroup = raftGroup(placement, group);
+    RaftGroup raftGroup = raftGroup(group);
     return (RaftClientImpl)
         RaftClient.newBuilder()
             .setProperties(tuning.clientProperties())
@@ -459,22 +459,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         tuning.maxEntryBytes());
   }
 
-  /**
-   * {@code group} as Ratis sees it: its voters, the preferred leader with a higher priority ({@link
-   * Placement#preferredLeaders}). Ratis keeps the configuration a group was formatted with in its
-   * log; groups formatted without priorities keep leaders wherever elections put them.
-   */
-  private static RaftGroup raftGroup(Placement placement, Placement.Group group) {
-    RaftPeerId preferred = preferredLeader(placement, group);
+  /** {@code group} as Ratis sees it: its voters, all of the same priority (see LeaderBalance). */
+  private static RaftGroup raftGroup(Placement.Group group) {
     List<RaftPeer> peers = new ArrayList<>();
     for (RaftMember voter : group.voters()) {
-      RaftPeerId id = RaftPeerId.valueOf(voter.id());
-      peers.add(
-          RaftPeer.newBuilder()
-              .setId(id)
-              .setAddress(voter.address())
-              .setPriority(id.equals(preferred) ? PREFERRED_LEADER_PRIORITY : 0)
-              .build());
+      peers.add(RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build());
     }
     return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
   }
@@ -759,7 +748,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     return current.placement().groups().stream()
         .filter(group -> group.hasVoter(self.id()))
-        .map(group -> raftGroup(current.placement(), group))
+        .map(RatisStrongKeys::raftGroup)
         .filter(group -> group.getGroupId().equals(id))
         .findFirst();
   }
