@@ -60,8 +60,7 @@ final class ClusterRoutes {
               .put("leader", group.leader().orElse(null))
               .put("term", group.term().orElse(null))
               .put("role", group.role())
-              .put("voters", new JsonArray(group.voters()))
-              .put("preferredLeader", group.preferredLeader()));
+              .put("voters", new JsonArray(group.voters())));
     }
     return new JsonObject().put("groups", json);
   }

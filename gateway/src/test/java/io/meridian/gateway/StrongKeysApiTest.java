@@ -198,7 +198,6 @@ class StrongKeysApiTest {
       JsonObject group = groups.getJsonObject(i);
       assertThat(group.getInteger("id")).isEqualTo(i);
       assertThat(group.getJsonArray("voters")).containsExactly("n1");
-      assertThat(group.getString("preferredLeader")).isEqualTo("n1");
       assertThat(group.getString("role")).isIn("leader", "candidate", "follower");
       assertThat(group.getLong("term")).isNotNull();
     }

@@ -119,35 +119,6 @@ public record Placement(String id, List<Group> groups) {
     return groups.get(groupIndex(key, groups.size()));
   }
 
-  /**
-   * The voter each group asks to lead it, by group index: its Raft priority is above the other
-   * voters', so Ratis hands it the leadership once it is caught up, and a failover among the other
-   * voters is an ordinary election. Without a preference, the node that starts first tends to lead
-   * every group and carries all of their client traffic and replication fan-out alone.
-   *
-   * <p>Leadership is spread evenly over nodes, then over regions: in index order, each group takes
-   * the voter that leads the fewest groups so far, then the one whose region leads the fewest, then
-   * the first in the group's voter order. On three nodes with eight groups each node leads two or
-   * three; with three regions every region leads about a third.
-   */
-  public List<RaftMember> preferredLeaders() {
-    Map<String, Integer> ledByRegion = new TreeMap<>();
-    Map<String, Integer> ledByNode = new TreeMap<>();
-    List<RaftMember> leaders = new ArrayList<>(groups.size());
-    for (Group group : groups) {
-      RaftMember leader =
-          group.voters().stream()
-              .min(
-                  Comparator.comparingInt((RaftMember v) -> ledByNode.getOrDefault(v.id(), 0))
-                      .thenComparingInt(v -> ledByRegion.getOrDefault(v.region(), 0)))
-              .orElseThrow();
-      ledByRegion.merge(leader.region(), 1, Integer::sum);
-      ledByNode.merge(leader.id(), 1, Integer::sum);
-      leaders.add(leader);
-    }
-    return List.copyOf(leaders);
-  }
-
   /** The index of the group of {@code key} among {@code groupCount} groups. */
   public static int groupIndex(String key, int groupCount) {
     return Math.floorMod(MurmurHash3.hash128x64(key.getBytes(UTF_8))[0], groupCount);

@@ -105,7 +105,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
   private final ScheduledExecutorService repairs;
-  private final LeaderBalance leaderBalance;
   private final DivisionRepair repair;
   private volatile Active active;
 
@@ -185,7 +184,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
-    this.leaderBalance = new LeaderBalance(server, this::placement, this::nonce);
     this.repair =
         new DivisionRepair(
             server,
@@ -318,7 +316,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     try {
       keys.server.start();
       keys.repair.start();
-      keys.leaderBalance.start(keys.repairs);
     } catch (IOException | RuntimeException e) {
       keys.close();
       if (isBindFailure(e)) {
@@ -415,8 +412,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     List<GroupBatcher> writers = new ArrayList<>();
     List<GroupBatcher> readers = new ArrayList<>();
     for (Placement.Group group : placement.groups()) {
-      RaftClientImpl writeClient = newClient(placement, group);
-      RaftClientImpl readClient = newClient(placement, group);
+      RaftClientImpl writeClient = newClient(group);
+      RaftClientImpl readClient = newClient(group);
       writeClients.add(writeClient);
       readClients.add(readClient);
       writers.add(batcher(group, writeClient, Mode.WRITE));
@@ -435,14 +432,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         placement.groups().stream().filter(g -> g.hasVoter(self.id())).count());
   }
 
-  /** A client of {@code group} that tries its preferred leader first. */
-  private RaftClientImpl newClient(Placement placement, Placement.Group group) {
-    RaftGroup raftGroup = raftGroup(group);
+  private RaftClientImpl newClient(Placement.Group group) {
     return (RaftClientImpl)
         RaftClient.newBuilder()
             .setProperties(tuning.clientProperties())
-            .setRaftGroup(raftGroup)
-            .setLeaderId(preferredLeader(placement, group))
+            .setRaftGroup(raftGroup(group))
             .setClientId(ClientId.randomId())
             .setRetryPolicy(retryPolicy)
             .build();
@@ -459,17 +453,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         tuning.maxEntryBytes());
   }
 
-  /** {@code group} as Ratis sees it: its voters, all of the same priority (see LeaderBalance). */
   private static RaftGroup raftGroup(Placement.Group group) {
     List<RaftPeer> peers = new ArrayList<>();
     for (RaftMember voter : group.voters()) {
       peers.add(RaftPeer.newBuilder().setId(voter.id()).setAddress(voter.address()).build());
     }
     return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
-  }
-
-  private static RaftPeerId preferredLeader(Placement placement, Placement.Group group) {
-    return RaftPeerId.valueOf(placement.preferredLeaders().get(group.index()).id());
   }
 
   /** This node's Raft server (for tests that break one of its divisions). */
@@ -691,7 +680,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       return List.of();
     }
     Set<RaftGroupId> hosted = hostedGroups();
-    List<RaftMember> preferred = current.placement().preferredLeaders();
     List<GroupStatus> groups = new ArrayList<>();
     for (Placement.Group group : current.placement().groups()) {
       RaftGroupId id = RaftGroupId.valueOf(group.raftId());
@@ -714,14 +702,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         }
       }
       groups.add(
-          new GroupStatus(
-              group.index(),
-              group.raftId().toString(),
-              leader,
-              term,
-              role,
-              voters,
-              preferred.get(group.index()).id()));
+          new GroupStatus(group.index(), group.raftId().toString(), leader, term, role, voters));
     }
     return groups;
   }

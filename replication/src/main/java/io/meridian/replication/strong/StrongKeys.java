@@ -45,7 +45,7 @@ public interface StrongKeys {
    * One group as this node sees it: its leader and term (when known here), this node's role in it
    * ({@code leader}, {@code follower}, {@code candidate}, {@code recovering} while its replica is
    * stopped after a storage failure and being recovered from disk, or {@code none} when it does not
-   * vote in the group), its voters and the voter it prefers as leader.
+   * vote in the group) and its voters.
    */
   record GroupStatus(
       int index,
@@ -53,8 +53,7 @@ public interface StrongKeys {
       Optional<String> leader,
       Optional<Long> term,
       String role,
-      List<String> voters,
-      String preferredLeader) {
+      List<String> voters) {
     public GroupStatus {
       voters = List.copyOf(voters);
     }

@@ -183,25 +183,6 @@ class RatisStrongKeysTest {
   }
 
   @Test
-  void eachGroupIsLedByItsPreferredVoter_againAfterThatVoterRestarts() throws Exception {
-    List<RaftMember> preferred = placement.preferredLeaders();
-    assertThat(preferred).as("the groups prefer different voters").doesNotHaveDuplicates();
-    awaitPreferredLeaders();
-
-    int restarted = members.indexOf(preferred.get(0));
-    long before = get(nodes[restarted].put("k", bytes("v1"), "text/plain", Precondition.none()));
-    stopNode(restarted);
-    int other = (restarted + 1) % 3;
-    assertThat(leaderOf(0)).isNotEqualTo(restarted);
-    get(nodes[other].put("k", bytes("v2"), "text/plain", new Precondition.RevisionIs(before)));
-    startNode(restarted);
-
-    awaitPreferredLeaders();
-    assertThat(new String(get(nodes[restarted].get("k", false)).get().bytes(), UTF_8))
-        .isEqualTo("v2");
-  }
-
-  @Test
   void laggingFollower_catchesUpFromAnInstalledSnapshot() throws Exception {
     get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
     int follower = (leaderOf("k") + 1) % 3;
@@ -318,19 +299,6 @@ class RatisStrongKeysTest {
                 assertThat(group.role()).isIn("leader", "follower");
               }
             });
-  }
-
-  /** Waits until every group's leader is the voter the placement prefers for it. */
-  private void awaitPreferredLeaders() {
-    List<RaftMember> preferred = placement.preferredLeaders();
-    for (Placement.Group group : placement.groups()) {
-      await()
-          .atMost(WAIT)
-          .untilAsserted(
-              () ->
-                  assertThat(leaderOf(group.index()))
-                      .isEqualTo(members.indexOf(preferred.get(group.index()))));
-    }
   }
 
   /**
