@@ -690,16 +690,17 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       if (hosted.contains(id)) {
         try {
           DivisionInfo info = server.getDivision(id).getInfo();
-          // Ratis still names a stopped division's last role (mostly "follower").
-          role =
-              repair.recovering(id)
-                  ? "recovering"
-                  : info.getCurrentRole().name().toLowerCase(Locale.ROOT);
+          role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
           term = Optional.of(info.getCurrentTerm());
           leader = Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString);
         } catch (IOException | RuntimeException e) {
           role = "closed";
         }
+      }
+      if (repair.recovering(id)) {
+        // Ratis names a stopped division's last role (mostly "follower"), or none at all while
+        // the repair has removed it and waits to add it again.
+        role = "recovering";
       }
       groups.add(
           new GroupStatus(group.index(), group.raftId().toString(), leader, term, role, voters));
