@@ -106,6 +106,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RaftServer server;
   private final ScheduledExecutorService repairs;
   private final DivisionRepair repair;
+  private final ExecutorService lookups;
+  private final LocalLeader localLeader;
   private volatile Active active;
 
   /**
@@ -184,6 +186,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
+    this.lookups =
+        new ThreadPoolExecutor(
+            0,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemon("meridian-strong-lookup"));
+    this.localLeader = new LocalLeader(server, lookups);
     this.repair =
         new DivisionRepair(
             server,
@@ -461,6 +472,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     return RaftGroup.valueOf(RaftGroupId.valueOf(group.raftId()), peers);
   }
 
+  /** How many requests went straight to this node's leading divisions (for tests). */
+  long localSubmissions() {
+    return localLeader.submitted();
+  }
+
   /** This node's Raft server (for tests that break one of its divisions). */
   RaftServer raftServer() {
     return server;
@@ -539,15 +555,62 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 + " s to have passed)"));
   }
 
+  /**
+   * Sends {@code command} to the key's group: writes and linearizable reads straight to this node's
+   * division when it leads the group ({@link LocalLeader}), everything else through a Raft client.
+   */
   private CompletableFuture<StrongReply> sendTo(
       Placement.Group group,
       RaftClientImpl client,
       StrongCommand command,
       Mode mode,
       long deadlineNanos) {
-    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadlineNanos);
     Message message =
         Message.valueOf(UnsafeByteOperations.unsafeWrap(StrongCommand.encode(command)));
+    if (mode == Mode.STALE_READ || !group.hasVoter(self.id())) {
+      return viaClient(group, client, command, message, mode, deadlineNanos);
+    }
+    RaftClientRequest.Type type =
+        mode == Mode.WRITE
+            ? RaftClientRequest.writeRequestType()
+            : RaftClientRequest.readRequestType();
+    Optional<CompletableFuture<RaftClientReply>> local =
+        localLeader.submit(RaftGroupId.valueOf(group.raftId()), type, message);
+    if (local.isEmpty()) {
+      return viaClient(group, client, command, message, mode, deadlineNanos);
+    }
+    long remainingNanos = Math.max(1, deadlineNanos - System.nanoTime());
+    return local
+        .get()
+        .thenApply(RatisStrongKeys::successful)
+        .orTimeout(remainingNanos, TimeUnit.NANOSECONDS)
+        .handle(
+            (reply, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(decode(reply));
+              }
+              Throwable cause = unwrap(failure);
+              // A read can always go again; a write only if it was certainly not appended (a
+              // client's retry has a new call id, which the retry cache does not know).
+              boolean again = mode != Mode.WRITE || LocalLeader.refusedBeforeAppending(cause);
+              if (again && deadlineNanos - System.nanoTime() > 0) {
+                return viaClient(group, client, command, message, mode, deadlineNanos);
+              }
+              return CompletableFuture.<StrongReply>failedFuture(
+                  failure(
+                      cause, new StrongRetryPolicy.Attempts(deadlineNanos), mode == Mode.WRITE));
+            })
+        .thenCompose(reply -> reply);
+  }
+
+  private CompletableFuture<StrongReply> viaClient(
+      Placement.Group group,
+      RaftClientImpl client,
+      StrongCommand command,
+      Message message,
+      Mode mode,
+      long deadlineNanos) {
+    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadlineNanos);
     CompletableFuture<RaftClientReply> sent =
         switch (mode) {
           case WRITE ->
@@ -569,8 +632,20 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
               if (failure != null) {
                 throw failure(failure, attempts, mode == Mode.WRITE);
               }
-              return StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+              return decode(reply);
             });
+  }
+
+  /** The reply of a request submitted to a division, or its exception thrown. */
+  private static RaftClientReply successful(RaftClientReply reply) {
+    if (reply.getException() != null) {
+      throw new CompletionException(reply.getException());
+    }
+    return reply;
+  }
+
+  private static StrongReply decode(RaftClientReply reply) {
+    return StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
   }
 
   private RaftMember otherVoter(Placement.Group group) {
@@ -736,6 +811,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   }
 
   private void retireStateMachine(RaftGroupId id) {
+    localLeader.forget(id);
     StrongStateMachine machine = machines.remove(id.getUuid());
     if (machine != null) {
       machine.retire();
@@ -750,6 +826,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     setup.shutdownNow();
     repairs.shutdownNow();
+    lookups.shutdownNow();
     Active current = active;
     if (current != null) {
       for (RaftClient client : current.clients()) {

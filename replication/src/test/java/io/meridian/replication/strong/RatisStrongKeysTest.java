@@ -156,6 +156,46 @@ class RatisStrongKeysTest {
   }
 
   @Test
+  void requestsAtTheLeadersNode_goStraightToItsDivision_othersThroughAClient() throws Exception {
+    int leader = leaderOf("k");
+    int follower = (leader + 1) % 3;
+    // The first request finds the division (looked up off the request path) and goes by client.
+    get(nodes[leader].put("k", bytes("v0"), "text/plain", Precondition.none()));
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              long before = nodes[leader].localSubmissions();
+              get(nodes[leader].get("k", false));
+              return nodes[leader].localSubmissions() > before;
+            });
+
+    long submitted = nodes[leader].localSubmissions();
+    long written = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    long cas =
+        get(
+            nodes[leader].put(
+                "k", bytes("v2"), "text/plain", new Precondition.RevisionIs(written)));
+    assertThatThrownBy(
+            () ->
+                get(
+                    nodes[leader].put(
+                        "k", bytes("lost"), "text/plain", new Precondition.RevisionIs(written))))
+        .isInstanceOfSatisfying(
+            StrongKeyException.class, e -> assertThat(e.currentRevision()).hasValue(cas));
+    Optional<StrongKeys.Value> read = get(nodes[leader].get("k", false));
+    assertThat(nodes[leader].localSubmissions()).isEqualTo(submitted + 4);
+    assertThat(read.map(StrongKeys.Value::revision)).hasValue(cas);
+    assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v2");
+
+    long followerSubmitted = nodes[follower].localSubmissions();
+    assertThat(get(nodes[follower].get("k", false)).map(StrongKeys.Value::revision)).hasValue(cas);
+    long last = get(nodes[follower].put("k", bytes("v3"), "text/plain", Precondition.none()));
+    assertThat(nodes[follower].localSubmissions()).isEqualTo(followerSubmitted);
+    assertThat(last).isEqualTo(cas + 1);
+  }
+
+  @Test
   void leaderGoesAway_writesResumeOnTheOthers() throws Exception {
     long before = get(nodes[0].put("k", bytes("before"), "text/plain", Precondition.none()));
     int leader = leaderOf("k");

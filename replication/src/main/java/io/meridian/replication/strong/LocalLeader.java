@@ -1,0 +1,149 @@
+package io.meridian.replication.strong;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * Hands a strong-key request straight to this node's own division of the key's Raft group while
+ * that division leads the group, instead of through a Raft client.
+ *
+ * <p>Why: a Raft client reaches even a leader in its own JVM over gRPC on loopback — a request and
+ * a reply each serialized, written to a socket, read by gRPC's event loop and handed to its
+ * executor, and by Ratis to its client executor — and on a small machine those hand-offs are a good
+ * share of a trip's CPU. The node a client talks to often leads the groups (elections favour the
+ * node that started first), so this is the common path.
+ *
+ * <p>Exactly once: a Raft client retries a write with the same call id, and the server's retry
+ * cache answers a retry of a write it already applied. A request given to the division here is not
+ * retried by a client; if it fails, the caller may send it again through a client (with a new call
+ * id) only when {@link #refusedBeforeAppending} holds. Any other failure of a write — the leader
+ * lost its leadership with the entry pending, say — leaves its outcome unknown.
+ *
+ * <p>Never blocks the caller: Ratis' own lookup of a division waits for a group that is being
+ * added, so divisions are looked up on {@code lookups} and remembered; until then, and after a
+ * division was closed, requests take the client path.
+ */
+final class LocalLeader {
+  private final RaftServer server;
+  private final Executor lookups;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final AtomicLong submitted = new AtomicLong();
+  private final Map<RaftGroupId, RaftServer.Division> divisions = new ConcurrentHashMap<>();
+  private final Map<RaftGroupId, Boolean> lookingUp = new ConcurrentHashMap<>();
+
+  LocalLeader(RaftServer server, Executor lookups) {
+    this.server = server;
+    this.lookups = lookups;
+  }
+
+  /**
+   * Submits {@code message} to this node's division of {@code group} if that division leads the
+   * group and is ready for requests; empty, with nothing submitted, if not.
+   */
+  Optional<CompletableFuture<RaftClientReply>> submit(
+      RaftGroupId group, RaftClientRequest.Type type, Message message) {
+    RaftServer.Division division = divisions.get(group);
+    if (division == null) {
+      lookUp(group);
+      return Optional.empty();
+    }
+    DivisionInfo info = division.getInfo();
+    if (!info.isAlive()) {
+      // Closed (a repair replaces a division whose storage failed): find its successor.
+      divisions.remove(group, division);
+      lookUp(group);
+      return Optional.empty();
+    }
+    if (!info.isLeader() || !info.isLeaderReady()) {
+      return Optional.empty();
+    }
+    // The division itself takes client requests (Ratis' RaftServerImpl); the server's own
+    // submitClientRequestAsync would hand each to a thread pool and block until it is appended.
+    if (!(division instanceof RaftClientAsynchronousProtocol direct)) {
+      return Optional.empty();
+    }
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(clientId)
+            .setServerId(server.getId())
+            .setGroupId(group)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(message)
+            .setType(type)
+            .build();
+    submitted.incrementAndGet();
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      reply = direct.submitClientRequestAsync(request);
+    } catch (IOException | RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    return Optional.of(reply);
+  }
+
+  /** How many requests were submitted here so far. */
+  long submitted() {
+    return submitted.get();
+  }
+
+  /** Forgets the division of {@code group} (it is being removed). */
+  void forget(RaftGroupId group) {
+    divisions.remove(group);
+  }
+
+  /**
+   * Whether a failure of a request submitted here shows that the division turned it away before
+   * appending it to its log: it was not leading, not ready yet, stepping down, or not running.
+   */
+  static boolean refusedBeforeAppending(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof LeaderNotReadyException
+          || t instanceof LeaderSteppingDownException
+          || t instanceof ServerNotReadyException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private void lookUp(RaftGroupId group) {
+    if (lookingUp.putIfAbsent(group, Boolean.TRUE) != null) {
+      return;
+    }
+    try {
+      lookups.execute(
+          () -> {
+            try {
+              divisions.put(group, server.getDivision(group));
+            } catch (IOException | RuntimeException e) {
+              // Not hosted here (yet): a later request looks again.
+            } finally {
+              lookingUp.remove(group);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      lookingUp.remove(group); // shutting down
+    }
+  }
+}
