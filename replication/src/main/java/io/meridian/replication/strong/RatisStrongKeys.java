@@ -477,6 +477,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     return localLeader.submitted();
   }
 
+  /** How many of those were reads by ReadIndex rather than through the log (for tests). */
+  long readIndexReads() {
+    return localLeader.readIndexReads();
+  }
+
   /** This node's Raft server (for tests that break one of its divisions). */
   RaftServer raftServer() {
     return server;
@@ -570,12 +575,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     if (mode == Mode.STALE_READ || !group.hasVoter(self.id())) {
       return viaClient(group, client, command, message, mode, deadlineNanos);
     }
-    RaftClientRequest.Type type =
-        mode == Mode.WRITE
-            ? RaftClientRequest.writeRequestType()
-            : RaftClientRequest.readRequestType();
+    RaftGroupId id = RaftGroupId.valueOf(group.raftId());
     Optional<CompletableFuture<RaftClientReply>> local =
-        localLeader.submit(RaftGroupId.valueOf(group.raftId()), type, message);
+        mode == Mode.WRITE
+            ? localLeader.write(id, message)
+            : localLeader.linearizableRead(id, message);
     if (local.isEmpty()) {
       return viaClient(group, client, command, message, mode, deadlineNanos);
     }
@@ -615,8 +619,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         switch (mode) {
           case WRITE ->
               UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
+          // Through the log, not by ReadIndex at the leader: a ReadIndex read is confirmed only
+          // when the leader's commit index has moved since its last confirmed one (LocalLeader),
+          // which only the leader's node can tell.
           case LINEARIZABLE_READ ->
-              UnorderedAsync.send(RaftClientRequest.readRequestType(), message, null, client);
+              UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
           case STALE_READ ->
               UnorderedAsync.send(
                   RaftClientRequest.staleReadRequestType(0),

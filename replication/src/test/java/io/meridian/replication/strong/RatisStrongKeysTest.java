@@ -3,6 +3,7 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.meridian.core.HybridLogicalClock;
@@ -193,6 +194,43 @@ class RatisStrongKeysTest {
     long last = get(nodes[follower].put("k", bytes("v3"), "text/plain", Precondition.none()));
     assertThat(nodes[follower].localSubmissions()).isEqualTo(followerSubmitted);
     assertThat(last).isEqualTo(cas + 1);
+  }
+
+  @Test
+  void aLeaderThatLostItsFollowers_answersNoLinearizableRead() throws Exception {
+    // Election timeouts long enough that the leader still calls itself leader when it is asked.
+    for (int i = 0; i < 3; i++) {
+      stopNode(i);
+    }
+    tuning =
+        RaftTuning.from(
+                new ConfigLoader().load(Optional.empty(), List.of("raft.electionTimeoutMs=4000")))
+            .withSnapshotThreshold(64);
+    for (int i = 0; i < 3; i++) {
+      startNode(i);
+    }
+    int leader = leaderOf("k");
+    get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    // Reads confirmed at this commit index: Ratis remembers that a majority acknowledged it.
+    long byReadIndex = nodes[leader].readIndexReads();
+    for (int i = 0; i < 3; i++) {
+      assertThat(get(nodes[leader].get("k", false))).isPresent();
+    }
+    assertThat(nodes[leader].readIndexReads()).isGreaterThan(byReadIndex);
+    long started = System.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      if (i != leader) {
+        stopNode(i);
+      }
+    }
+    // Without a majority the leader cannot know whether another leader has taken writes since: a
+    // linearizable read must not be answered (it is, while it still calls itself leader, if the
+    // read index is taken as confirmed by an earlier round).
+    Throwable failure = catchThrowable(() -> get(nodes[leader].get("k", false)));
+    System.out.printf(
+        "read at a leader without followers, %d ms after they stopped: %s%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), failure);
+    assertThat(failure).isInstanceOf(StrongKeyException.class);
   }
 
   @Test
