@@ -46,11 +46,6 @@ final class LocalLeader {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicLong submitted = new AtomicLong();
-  private final AtomicLong readIndexReads = new AtomicLong();
-
-  /** Per group, the highest commit index a read of this node may have been confirmed at. */
-  private final Map<RaftGroupId, AtomicLong> confirmedFloors = new ConcurrentHashMap<>();
-
   private final Map<RaftGroupId, RaftServer.Division> divisions = new ConcurrentHashMap<>();
   private final Map<RaftGroupId, Boolean> lookingUp = new ConcurrentHashMap<>();
 
@@ -60,34 +55,11 @@ final class LocalLeader {
   }
 
   /**
-   * Submits the write {@code message} to this node's division of {@code group} if that division
-   * leads the group and is ready for requests; empty, with nothing submitted, if not.
+   * Submits {@code message}, a write or a read through the log, to this node's division of {@code
+   * group} if that division leads the group and is ready for requests; empty, with nothing
+   * submitted, if not.
    */
-  Optional<CompletableFuture<RaftClientReply>> write(RaftGroupId group, Message message) {
-    return submit(group, message, false);
-  }
-
-  /**
-   * Submits the linearizable read {@code message} as {@link #write} does: by ReadIndex when that is
-   * sure to confirm this leadership after the read arrived, else through the log.
-   *
-   * <p>Why not always ReadIndex: Ratis (3.2.0) skips the confirming heartbeat round when a round
-   * has already confirmed the current commit index ({@code ReadIndexHeartbeats}: {@code commitIndex
-   * <= ackedCommitIndex}). A leader cut off from its followers commits nothing more, so it would go
-   * on answering reads, unconfirmed, until it steps down (up to the maximum election timeout after
-   * its last reply) — while a new leader may already have acknowledged writes: a stale read. A read
-   * is therefore sent by ReadIndex only when the commit index has moved past every index a read of
-   * this node was confirmed at before (reads from other nodes come through the log, see {@link
-   * RatisStrongKeys}), so Ratis starts a round for it; otherwise it goes through the log, which is
-   * linearizable by Raft itself and moves the commit index for the next read.
-   */
-  Optional<CompletableFuture<RaftClientReply>> linearizableRead(
-      RaftGroupId group, Message message) {
-    return submit(group, message, true);
-  }
-
-  private Optional<CompletableFuture<RaftClientReply>> submit(
-      RaftGroupId group, Message message, boolean read) {
+  Optional<CompletableFuture<RaftClientReply>> submit(RaftGroupId group, Message message) {
     RaftServer.Division division = divisions.get(group);
     if (division == null) {
       lookUp(group);
@@ -108,9 +80,6 @@ final class LocalLeader {
     if (!(division instanceof RaftClientAsynchronousProtocol direct)) {
       return Optional.empty();
     }
-    // One linearizable read per group at a time (GroupBatcher), so the floor is not raced.
-    AtomicLong floor = confirmedFloors.computeIfAbsent(group, g -> new AtomicLong(-1));
-    boolean readIndex = read && division.getRaftLog().getLastCommittedIndex() > floor.get();
     RaftClientRequest request =
         RaftClientRequest.newBuilder()
             .setClientId(clientId)
@@ -118,10 +87,7 @@ final class LocalLeader {
             .setGroupId(group)
             .setCallId(callIds.incrementAndGet())
             .setMessage(message)
-            .setType(
-                readIndex
-                    ? RaftClientRequest.readRequestType()
-                    : RaftClientRequest.writeRequestType())
+            .setType(RaftClientRequest.writeRequestType())
             .build();
     submitted.incrementAndGet();
     CompletableFuture<RaftClientReply> reply;
@@ -130,22 +96,12 @@ final class LocalLeader {
     } catch (IOException | RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }
-    if (readIndex) {
-      // Ratis took the read index (the commit index) while submitting: nothing above this.
-      floor.accumulateAndGet(division.getRaftLog().getLastCommittedIndex(), Math::max);
-      readIndexReads.incrementAndGet();
-    }
     return Optional.of(reply);
   }
 
   /** How many requests were submitted here so far. */
   long submitted() {
     return submitted.get();
-  }
-
-  /** How many of them were reads sent by ReadIndex (the others went through the log). */
-  long readIndexReads() {
-    return readIndexReads.get();
   }
 
   /** Forgets the division of {@code group} (it is being removed). */

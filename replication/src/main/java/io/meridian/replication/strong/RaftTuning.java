@@ -86,8 +86,9 @@ record RaftTuning(
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(electionTimeout));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(electionTimeout.multipliedBy(2)));
 
-    // ReadIndex: a read is answered only after the leader has confirmed its leadership with a
-    // majority and applied up to the commit index it saw. No leases (they trust clocks).
+    // Our linearizable reads go through the log (RatisStrongKeys); a read-only request that
+    // reaches Ratis all the same is never answered from a replica's local state. No leases (they
+    // trust clocks).
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, false);
     RaftServerConfigKeys.Read.setTimeout(properties, millis(requestDeadline));
