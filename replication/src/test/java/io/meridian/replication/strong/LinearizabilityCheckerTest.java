@@ -120,6 +120,50 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
+  void manyUnknownWritesNoReadSaw_leaveTheSearchSmall_andAStaleReadIsStillCaught() {
+    // A leader whose disk filled answered a burst of writes with 504s; 25 of them pending at once
+    // would give the search 2^25 configurations to go through before calling a stale read.
+    LinearizabilityChecker bounded = new LinearizabilityChecker(20_000_000, 100_000);
+    List<Op> history = new ArrayList<>();
+    history.add(write("p0", "a", 1, 0, 1));
+    for (int i = 0; i < 25; i++) {
+      history.add(unknown(Kind.WRITE, "u" + i, "lost-" + i, 0, 2));
+    }
+    history.add(unknown(Kind.WRITE, "p1", "late", 0, 3));
+    history.add(cas("p0", 1, "b", 2, 4, 5));
+    history.add(read("p2", "late", 3, 6, 7));
+
+    assertThat(bounded.check(history).linearizable()).isTrue();
+    history.add(read("p2", "b", 2, 8, 9));
+    LinearizabilityChecker.Result stale = bounded.check(history);
+    assertThat(stale.failures())
+        .as("%s", stale)
+        .singleElement()
+        .extracting(LinearizabilityChecker.KeyResult::verdict)
+        .isEqualTo(Verdict.NOT_LINEARIZABLE);
+  }
+
+  @Test
+  void anUnknownWriteOnlyARevisionShows_isKept() {
+    // No read returns b, but the 412 reports the revision b took.
+    assertLinearizable(
+        write("p1", "a", 1, 0, 1),
+        unknown(Kind.WRITE, "p2", "b", 0, 2),
+        casFailed("p3", 1, "c", 2, 4, 5));
+    assertLinearizable(
+        write("p1", "a", 1, 0, 1),
+        unknown(Kind.WRITE, "p2", "b", 0, 2),
+        unknown(Kind.CAS, "p3", "c", 2, 4),
+        read("p1", "c", 3, 6, 7));
+  }
+
+  @Test
+  void anUnknownWriteOnlyADeleteShows_isKept() {
+    // The key existed for the delete to succeed only if b was written.
+    assertLinearizable(unknown(Kind.WRITE, "p1", "b", 0, 0), delete("p2", 2, 3, 4));
+  }
+
+  @Test
   void deleteAndCreate_followTheRegister() {
     assertLinearizable(
         write("p1", "a", 1, 0, 1),
