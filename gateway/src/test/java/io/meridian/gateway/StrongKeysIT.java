@@ -628,6 +628,11 @@ class StrongKeysIT {
               failedAttempts(kill.failedAttempts())));
     }
     text.append("   unexpected answers: ").append(workload.unexpected()).append('\n');
+    workload
+        .timeoutCauses()
+        .forEach(
+            (cause, count) ->
+                text.append("   504 x ").append(count).append(": ").append(cause).append('\n'));
     System.out.print(text);
   }
 

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +47,7 @@ final class StrongWorkload implements AutoCloseable {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
   private final Map<String, AtomicLong> unexpected = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> timeoutCauses = new ConcurrentHashMap<>();
 
   /**
    * The nodes the clients talk to: a {@link StrongCluster} on loopback, or nodes in network
@@ -88,6 +90,17 @@ final class StrongWorkload implements AutoCloseable {
   Map<String, Long> unexpected() {
     Map<String, Long> counts = new HashMap<>();
     unexpected.forEach((status, count) -> counts.put(status, count.get()));
+    return counts;
+  }
+
+  /**
+   * Why writes answered 504, by the problem's detail with group ids and numbers masked, e.g. {@code
+   * "... (GroupMismatchException: nN: group-G not found.) ...": 12}: which path left outcomes
+   * unknown.
+   */
+  Map<String, Long> timeoutCauses() {
+    Map<String, Long> counts = new TreeMap<>();
+    timeoutCauses.forEach((cause, count) -> counts.put(cause, count.get()));
     return counts;
   }
 
@@ -197,7 +210,10 @@ final class StrongWorkload implements AutoCloseable {
         case 412 ->
             new Op(process, key, kind, value, expected, Outcome.OK, 412, etag(response), call, ret);
         case 503 -> new Op(process, key, kind, value, expected, Outcome.FAIL, 503, 0, call, ret);
-        case 504 -> new Op(process, key, kind, value, expected, Outcome.UNKNOWN, 504, 0, call, ret);
+        case 504 -> {
+          countTimeout(response.body());
+          yield new Op(process, key, kind, value, expected, Outcome.UNKNOWN, 504, 0, call, ret);
+        }
         default -> {
           count(status);
           yield new Op(process, key, kind, value, expected, Outcome.UNKNOWN, status, 0, call, ret);
@@ -223,6 +239,17 @@ final class StrongWorkload implements AutoCloseable {
         .firstValue("ETag")
         .map(tag -> Long.parseLong(tag.replace("\"", "")))
         .orElse(0L);
+  }
+
+  private void countTimeout(byte[] problem) {
+    String detail;
+    try {
+      detail = new JsonObject(new String(problem, UTF_8)).getString("detail", "");
+    } catch (RuntimeException e) {
+      detail = "(no problem body)";
+    }
+    String cause = detail.replaceAll("group-[0-9A-F]+", "group-G").replaceAll("[0-9]+", "N");
+    timeoutCauses.computeIfAbsent(cause, c -> new AtomicLong()).incrementAndGet();
   }
 
   private void count(int status) {
