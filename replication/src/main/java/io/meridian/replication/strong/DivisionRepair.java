@@ -44,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * fails the same way; the attempts for one group back off from at once, then one second, up to half
  * a minute. Meanwhile the group's other voters go on without this one, as they would without a dead
  * node.
+ *
+ * <p>The division is added again only when the disk has {@link #MIN_USABLE_BYTES} free. A division
+ * on a full disk is not just useless but a hazard: Ratis persists a new term or vote by writing a
+ * temporary file and moving it over {@code raft-meta}, and it moves the file even when writing it
+ * failed, so on a full disk the replica's term and vote are replaced by an empty file and it can
+ * never be recovered (seen in the full-disk test when divisions were re-added, or kept, while the
+ * disk was full). The failed division is removed at once for the same reason.
  */
 final class DivisionRepair {
   private static final Logger log = LoggerFactory.getLogger(DivisionRepair.class);
@@ -53,6 +60,12 @@ final class DivisionRepair {
   private static final Duration MAX_DELAY = Duration.ofSeconds(30);
   private static final Duration CALM = Duration.ofMinutes(2);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Free space below which a removed division is not added again: room for Ratis' metadata files, a
+   * log segment's preallocation (64 KiB) and some entries.
+   */
+  static final long MIN_USABLE_BYTES = 8L << 20;
 
   /** A working log flushes within milliseconds. */
   private static final Duration FLUSH_STALL = Duration.ofSeconds(10);
@@ -66,6 +79,7 @@ final class DivisionRepair {
   private final Consumer<RaftGroupId> retireStateMachine;
   private final LongSupplier nonces;
   private final LongSupplier nanoTime;
+  private final LongSupplier usableBytes;
   private final Stall flushes = new Stall(FLUSH_STALL);
   private final Stall applies = new Stall(APPLY_STALL);
 
@@ -78,6 +92,7 @@ final class DivisionRepair {
    * @param groups the Raft group (its voters) of a group id, when this node votes in it
    * @param retireStateMachine stops the state machine of the group's current division and drops it,
    *     so that the division added again gets a new one
+   * @param usableBytes the free space on the Raft log's disk
    */
   DivisionRepair(
       RaftServer server,
@@ -85,13 +100,15 @@ final class DivisionRepair {
       Function<RaftGroupId, Optional<RaftGroup>> groups,
       Consumer<RaftGroupId> retireStateMachine,
       LongSupplier nonces,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime,
+      LongSupplier usableBytes) {
     this.server = server;
     this.scheduler = scheduler;
     this.groups = groups;
     this.retireStateMachine = retireStateMachine;
     this.nonces = nonces;
     this.nanoTime = nanoTime;
+    this.usableBytes = usableBytes;
   }
 
   /** Starts checking this node's divisions every second. */
@@ -175,6 +192,11 @@ final class DivisionRepair {
       // Once the old division is closed: what it applied until then is a prefix of its log, and
       // anything of it still queued in the storage writer is refused from here on.
       retireStateMachine.accept(id);
+      long usable = usableBytes.getAsLong();
+      if (usable < MIN_USABLE_BYTES) {
+        retryLater(id, "only " + usable + " bytes free on its disk");
+        return;
+      }
       await(
           server.groupManagementAsync(
               GroupManagementRequest.newAdd(
@@ -186,19 +208,23 @@ final class DivisionRepair {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      Backoff next =
-          backoffs.compute(
-              id,
-              (key, b) ->
-                  new Backoff(
-                      b == null ? FIRST_DELAY : doubled(b.delay()), nanoTime.getAsLong(), true));
-      log.warn(
-          "strong keys: recovering {} failed ({}); trying again in {} s",
-          id,
-          RatisStrongKeys.describe(e),
-          next.delay().toSeconds());
-      schedule(id, next.delay());
+      retryLater(id, RatisStrongKeys.describe(e));
     }
+  }
+
+  private void retryLater(RaftGroupId id, String why) {
+    Backoff next =
+        backoffs.compute(
+            id,
+            (key, b) ->
+                new Backoff(
+                    b == null ? FIRST_DELAY : doubled(b.delay()), nanoTime.getAsLong(), true));
+    log.warn(
+        "strong keys: recovering {} failed ({}); trying again in {} s",
+        id,
+        why,
+        next.delay().toSeconds());
+    schedule(id, next.delay());
   }
 
   /** Waits for a group-management call; removing a group that is already gone is fine. */

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.impl.RaftClientImpl;
@@ -145,7 +146,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       int port,
       RaftTuning tuning,
       int groups,
-      Store store)
+      Store store,
+      LongSupplier usableBytes)
       throws IOException {
     this.self = self;
     this.store = store;
@@ -209,7 +211,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             this::votedGroup,
             this::retireStateMachine,
             this::nonce,
-            System::nanoTime);
+            System::nanoTime,
+            usableBytes);
     if (readsFromLocalState) {
       log.warn(
           "TEST SWITCH {} is on: linearizable strong reads are served from the local replica and"
@@ -243,7 +246,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             config.raft().port(),
             RaftTuning.from(config),
             config.raft().groups(),
-            store);
+            store,
+            null);
     try {
       if (!config.cluster().clustered()) {
         keys.activate(Placement.standalone(config.raft().groups(), self));
@@ -298,6 +302,20 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   /** Starts with a given placement (tests: several servers in one JVM). */
   static RatisStrongKeys startWith(
       RaftMember self, Path raftDir, RaftTuning tuning, Placement placement, Store store) {
+    return startWith(self, raftDir, tuning, placement, store, null);
+  }
+
+  /**
+   * As {@link #startWith(RaftMember, Path, RaftTuning, Placement, Store)}, with the free space of
+   * the Raft log's disk as {@code usableBytes} tells (null: as the file system tells).
+   */
+  static RatisStrongKeys startWith(
+      RaftMember self,
+      Path raftDir,
+      RaftTuning tuning,
+      Placement placement,
+      Store store,
+      LongSupplier usableBytes) {
     String address = self.address();
     RatisStrongKeys keys =
         create(
@@ -307,7 +325,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)),
             tuning,
             placement.groups().size(),
-            store);
+            store,
+            usableBytes);
     try {
       keys.activate(placement);
       return keys;
@@ -324,10 +343,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       int port,
       RaftTuning tuning,
       int groups,
-      Store store) {
+      Store store,
+      LongSupplier usableBytes) {
+    LongSupplier space = usableBytes != null ? usableBytes : () -> usableBytes(raftDir);
     RatisStrongKeys keys;
     try {
-      keys = new RatisStrongKeys(self, raftDir, host, port, tuning, groups, store);
+      keys = new RatisStrongKeys(self, raftDir, host, port, tuning, groups, store, space);
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("node.dataDir", "cannot use " + raftDir + " for Raft: " + e);
     }
@@ -812,6 +833,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         .map(RatisStrongKeys::raftGroup)
         .filter(group -> group.getGroupId().equals(id))
         .findFirst();
+  }
+
+  /** Free space on {@code dir}'s file system; unknown counts as plenty (a repair then tries). */
+  private static long usableBytes(Path dir) {
+    try {
+      return Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private void retireStateMachine(RaftGroupId id) {

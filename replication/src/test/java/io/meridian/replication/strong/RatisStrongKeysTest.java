@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -53,6 +54,12 @@ class RatisStrongKeysTest {
   private final List<RaftMember> members = new ArrayList<>();
   private final RatisStrongKeys[] nodes = new RatisStrongKeys[3];
   private final LmdbStore[] stores = new LmdbStore[3];
+
+  /** Each node's free space on its Raft disk, as its repairs see it. */
+  private final AtomicLong[] free = {
+    new AtomicLong(Long.MAX_VALUE), new AtomicLong(Long.MAX_VALUE), new AtomicLong(Long.MAX_VALUE)
+  };
+
   private Placement placement;
   private RaftTuning tuning;
 
@@ -290,15 +297,37 @@ class RatisStrongKeysTest {
     // What Ratis does to a log whose write failed (a full disk), leaving the division running.
     broken.getRaftLog().close();
 
-    long last = 0;
-    for (int i = 1; i <= 20; i++) {
-      last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
-    }
+    long last = writeTwentyValues("k");
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> assertThat(nodes[follower].raftServer().getDivision(id)).isNotSameAs(broken));
     awaitLocalValue(follower, "k", last, "v20");
+  }
+
+  @Test
+  void aReplicaWhoseLogFailedOnAFullDisk_staysRemovedUntilThereIsSpace() throws Exception {
+    get(nodes[0].put("k", bytes("0"), "text/plain", Precondition.none()));
+    int group = placement.groupOf("k").index();
+    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
+    int follower = (leaderOf("k") + 1) % 3;
+    free[follower].set(DivisionRepair.MIN_USABLE_BYTES - 1);
+    // What Ratis does to a log whose write failed on a full disk.
+    nodes[follower].raftServer().getDivision(id).getRaftLog().close();
+    long last = writeTwentyValues("k");
+    // Removed, and not added again over several attempts (after 0, 1 and 2 s).
+    await().atMost(WAIT).until(() -> !hosts(follower, id));
+    await()
+        .during(Duration.ofSeconds(4))
+        .atMost(Duration.ofSeconds(6))
+        .until(
+            () ->
+                !hosts(follower, id)
+                    && nodes[follower].groupStatus().get(group).role().equals("recovering"));
+
+    free[follower].set(Long.MAX_VALUE);
+    awaitLocalValue(follower, "k", last, "v20");
+    awaitRunning(follower, group);
   }
 
   @Test
@@ -339,10 +368,7 @@ class RatisStrongKeysTest {
                     .hasValue(1L));
     failing.set(true);
 
-    long last = 0;
-    for (int i = 1; i <= 20; i++) {
-      last = get(nodes[leaderOf("k")].put("k", bytes("v" + i), "text/plain", Precondition.none()));
-    }
+    long last = writeTwentyValues("k");
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -353,12 +379,7 @@ class RatisStrongKeysTest {
     failing.set(false);
 
     awaitLocalValue(follower, "k", last, "v20");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(nodes[follower].groupStatus().get(group).role())
-                    .isIn("leader", "follower"));
+    awaitRunning(follower, group);
   }
 
   @Test
@@ -395,6 +416,33 @@ class RatisStrongKeysTest {
 
   // ---- fixtures ----------------------------------------------------------------------------
 
+  /** Writes v1..v20 to {@code key} through its leader; the last revision. */
+  private long writeTwentyValues(String key) throws Exception {
+    long last = 0;
+    for (int i = 1; i <= 20; i++) {
+      last = get(nodes[leaderOf(key)].put(key, bytes("v" + i), "text/plain", Precondition.none()));
+    }
+    return last;
+  }
+
+  /** Waits until node {@code i}'s replica of {@code group} leads or follows again. */
+  private void awaitRunning(int i, int group) {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(nodes[i].groupStatus().get(group).role()).isIn("leader", "follower"));
+  }
+
+  /** Whether node {@code i}'s Raft server hosts a division of group {@code id}. */
+  private boolean hosts(int i, RaftGroupId id) {
+    for (RaftGroupId hosted : nodes[i].raftServer().getGroupIds()) {
+      if (hosted.equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void startNode(int i) {
     startNode(i, store -> store);
   }
@@ -409,7 +457,12 @@ class RatisStrongKeysTest {
             new SimpleMeterRegistry());
     nodes[i] =
         RatisStrongKeys.startWith(
-            members.get(i), dir.resolve("raft-" + i), tuning, placement, wrap.apply(stores[i]));
+            members.get(i),
+            dir.resolve("raft-" + i),
+            tuning,
+            placement,
+            wrap.apply(stores[i]),
+            free[i]::get);
   }
 
   private void stopNode(int i) {
