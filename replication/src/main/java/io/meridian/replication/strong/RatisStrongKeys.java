@@ -238,16 +238,17 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             config.node().id(),
             config.node().region(),
             config.cluster().host() + ":" + config.raft().port());
+    Path raftDir = Path.of(config.node().dataDir()).resolve(RAFT_DIRECTORY);
     RatisStrongKeys keys =
         create(
             self,
-            Path.of(config.node().dataDir()).resolve(RAFT_DIRECTORY),
+            raftDir,
             config.cluster().host(),
             config.raft().port(),
             RaftTuning.from(config),
             config.raft().groups(),
             store,
-            null);
+            () -> usableBytes(raftDir));
     try {
       if (!config.cluster().clustered()) {
         keys.activate(Placement.standalone(config.raft().groups(), self));
@@ -299,15 +300,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     log.info("strong keys: {} joined the cluster; reconnecting to it", peer);
   }
 
-  /** Starts with a given placement (tests: several servers in one JVM). */
-  static RatisStrongKeys startWith(
-      RaftMember self, Path raftDir, RaftTuning tuning, Placement placement, Store store) {
-    return startWith(self, raftDir, tuning, placement, store, null);
-  }
-
   /**
-   * As {@link #startWith(RaftMember, Path, RaftTuning, Placement, Store)}, with the free space of
-   * the Raft log's disk as {@code usableBytes} tells (null: as the file system tells).
+   * Starts with a given placement (tests: several servers in one JVM), seeing as much free space on
+   * the Raft log's disk as {@code usableBytes} tells.
    */
   static RatisStrongKeys startWith(
       RaftMember self,
@@ -345,10 +340,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       int groups,
       Store store,
       LongSupplier usableBytes) {
-    LongSupplier space = usableBytes != null ? usableBytes : () -> usableBytes(raftDir);
     RatisStrongKeys keys;
     try {
-      keys = new RatisStrongKeys(self, raftDir, host, port, tuning, groups, store, space);
+      keys = new RatisStrongKeys(self, raftDir, host, port, tuning, groups, store, usableBytes);
     } catch (IOException | RuntimeException e) {
       throw new ConfigException("node.dataDir", "cannot use " + raftDir + " for Raft: " + e);
     }

@@ -184,10 +184,6 @@ public final class LinearizabilityChecker {
       this.time = time;
     }
 
-    boolean unknown() {
-      return op.outcome() == Outcome.UNKNOWN;
-    }
-
     /** Takes this call and its return out of the list. */
     void lift() {
       prev.next = next;
@@ -225,7 +221,7 @@ public final class LinearizabilityChecker {
 
     /** 1 when the operation chosen has a definite outcome, else 0. */
     int definite() {
-      return entry.unknown() ? 0 : 1;
+      return entry.op.outcome() == Outcome.OK ? 1 : 0;
     }
   }
 
