@@ -14,9 +14,6 @@ import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
-import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
-import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 
@@ -33,8 +30,8 @@ import org.apache.ratis.server.RaftServer;
  * <p>Exactly once: a Raft client retries a write with the same call id, and the server's retry
  * cache answers a retry of a write it already applied. A request given to the division here is not
  * retried by a client; if it fails, the caller may send it again through a client (with a new call
- * id) only when {@link #refusedBeforeAppending} holds. Any other failure of a write — the leader
- * lost its leadership with the entry pending, say — leaves its outcome unknown.
+ * id) only when {@link StrongRetryPolicy#certainlyNotAppended} holds. Any other failure of a write
+ * — the leader lost its leadership with the entry pending, say — leaves its outcome unknown.
  *
  * <p>Never blocks the caller: Ratis' own lookup of a division waits for a group that is being
  * added, so divisions are looked up on {@code lookups} and remembered; until then, and after a
@@ -107,24 +104,6 @@ final class LocalLeader {
   /** Forgets the division of {@code group} (it is being removed). */
   void forget(RaftGroupId group) {
     divisions.remove(group);
-  }
-
-  /**
-   * Whether a failure of a request submitted here shows that the division turned it away before
-   * appending it to its log: it was not leading, not ready yet, stepping down, or not running.
-   */
-  static boolean refusedBeforeAppending(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof LeaderNotReadyException
-          || t instanceof LeaderSteppingDownException
-          || t instanceof ServerNotReadyException) {
-        return true;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return false;
   }
 
   private void lookUp(RaftGroupId group) {

@@ -610,7 +610,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
               Throwable cause = unwrap(failure);
               // A read can always go again; a write only if it was certainly not appended (a
               // client's retry has a new call id, which the retry cache does not know).
-              boolean again = mode != Mode.WRITE || LocalLeader.refusedBeforeAppending(cause);
+              boolean again = mode != Mode.WRITE || StrongRetryPolicy.certainlyNotAppended(cause);
               if (again && deadlineNanos - System.nanoTime() > 0) {
                 return viaClient(group, client, command, message, mode, deadlineNanos);
               }

@@ -19,12 +19,26 @@ import org.apache.ratis.util.TimeDuration;
  *
  * <p>It also keeps, per request, whether any failed attempt might have been appended to a leader's
  * log. Only attempts that provably were not (the connection was refused, the server was not ready,
- * the leader was not ready or was stepping down, its queue was full) keep a failed write certain to
- * have done nothing — 503; anything else (a timeout, a reset connection, a leader that lost its
- * leadership while the entry was pending, which Ratis also reports as "not leader") makes the
- * outcome unknown — 504.
+ * the leader was not ready or was stepping down, its queue of pending requests was full) keep a
+ * failed write certain to have done nothing — 503; anything else (a timeout, a reset connection, a
+ * leader that lost its leadership while the entry was pending, which Ratis also reports as "not
+ * leader") makes the outcome unknown — 504.
+ *
+ * <p>One failure ends the retries at once: a leader that appended the entry and then could not
+ * track it (it was stepping down in between; Ratis 3.2 {@code RaftServerImpl.appendTransaction},
+ * "Failed to add a pending write request") marks the call failed in its retry cache, and a retry
+ * with the same call id would then be appended a second time.
  */
 final class StrongRetryPolicy implements RetryPolicy {
+  /**
+   * Ratis' words for its two {@link ResourceUnavailableException}s of a write, which it tells apart
+   * only by message: the leader's queue of pending requests was full, before anything was appended;
+   * or the entry was appended but could not be added to that queue.
+   */
+  static final String PENDING_QUEUE_FULL = "Failed to acquire a pending write request";
+
+  static final String APPENDED_BUT_UNTRACKED = "Failed to add a pending write request";
+
   private final TimeDuration pause;
   private final Map<Long, Attempts> requests = new ConcurrentHashMap<>();
 
@@ -81,6 +95,9 @@ final class StrongRetryPolicy implements RetryPolicy {
     }
     if (event.getCause() != null) {
       attempts.failedWith(event.getCause());
+      if (appendedButUntracked(event.getCause())) {
+        return NO_RETRY_ACTION;
+      }
     }
     if (System.nanoTime() - attempts.deadlineNanos >= 0) {
       return NO_RETRY_ACTION;
@@ -103,9 +120,27 @@ final class StrongRetryPolicy implements RetryPolicy {
           || t instanceof ServerNotReadyException
           || t instanceof LeaderNotReadyException
           || t instanceof LeaderSteppingDownException
-          || t instanceof ResourceUnavailableException
+          || (t instanceof ResourceUnavailableException
+              && String.valueOf(t.getMessage()).contains(PENDING_QUEUE_FULL))
           || t instanceof GroupMismatchException
           || String.valueOf(t.getMessage()).contains("Connection refused")) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a failed attempt shows a leader that appended the request and then failed it in its
+   * retry cache, so that a retry with the same call id would append it again.
+   */
+  static boolean appendedButUntracked(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ResourceUnavailableException
+          && String.valueOf(t.getMessage()).contains(APPENDED_BUT_UNTRACKED)) {
         return true;
       }
       if (t.getCause() == t) {
