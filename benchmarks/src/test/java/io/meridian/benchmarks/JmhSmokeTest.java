@@ -2,6 +2,7 @@ package io.meridian.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meridian.benchmarks.core.DiskSyncBenchmark;
 import io.meridian.benchmarks.core.LmdbStoreBenchmark;
 import io.meridian.benchmarks.crdt.CrdtCodecBenchmark;
 import io.meridian.benchmarks.crdt.OrSetBenchmark;
@@ -58,7 +59,8 @@ class JmhSmokeTest {
             OrSetBenchmark.class.getName(),
             PnCounterBenchmark.class.getName(),
             CrdtCodecBenchmark.class.getName(),
-            LmdbStoreBenchmark.class.getName());
+            LmdbStoreBenchmark.class.getName(),
+            DiskSyncBenchmark.class.getName());
   }
 
   @TestFactory

@@ -13,13 +13,8 @@ import io.meridian.crdt.ReplicaId;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -56,10 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * store's {@code meridian.storage.batch.mutations} summary); their ratio is the average mutations
  * per commit, which each iteration also prints.
  *
- * <p>The environment lives in a new directory under {@code -Dmeridian.bench.dir} (default {@code
- * java.io.tmpdir}): that filesystem sets the fsync cost, so it must be the disk a node would use,
- * not tmpfs (a warning is printed if it is). Needs lmdbjava's JVM flags; {@code benchmarks/jmh.sh}
- * passes them.
+ * <p>The environment lives in a {@link BenchDirectory}. Needs lmdbjava's JVM flags; {@code
+ * benchmarks/jmh.sh} passes them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -105,18 +98,7 @@ public class LmdbStoreBenchmark {
 
   @Setup(Level.Trial)
   public void open() throws IOException {
-    Path parent =
-        Path.of(System.getProperty("meridian.bench.dir", System.getProperty("java.io.tmpdir")));
-    directory = Files.createTempDirectory(parent, "meridian-jmh-store-");
-    String fs = Files.getFileStore(directory).type();
-    if ("tmpfs".equals(fs) || "ramfs".equals(fs)) {
-      System.err.println(
-          "LmdbStoreBenchmark: warning: "
-              + directory
-              + " is on "
-              + fs
-              + ", where fsync costs nothing; set -Dmeridian.bench.dir to a disk directory");
-    }
+    directory = BenchDirectory.create("meridian-jmh-store-");
     var registry = new SimpleMeterRegistry();
     store =
         LmdbStore.open(
@@ -142,7 +124,7 @@ public class LmdbStoreBenchmark {
         store.close();
       }
     } finally {
-      deleteRecursively(directory);
+      BenchDirectory.deleteRecursively(directory);
     }
     if (failures.get() > 0) {
       throw new IllegalStateException(
@@ -218,30 +200,5 @@ public class LmdbStoreBenchmark {
           commits == 0 ? 0.0 : mutations / commits,
           bench.inFlight);
     }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (root == null || !Files.exists(root)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null) {
-              throw new UncheckedIOException(e);
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }
