@@ -27,11 +27,10 @@ import org.apache.ratis.server.RaftServer;
  * share of a trip's CPU. The node a client talks to often leads the groups (elections favour the
  * node that started first), so this is the common path.
  *
- * <p>Exactly once: a Raft client retries a write with the same call id, and the server's retry
- * cache answers a retry of a write it already applied. A request given to the division here is not
- * retried by a client; if it fails, the caller may send it again through a client (with a new call
- * id) only when {@link StrongRetryPolicy#certainlyNotAppended} holds. Any other failure of a write
- * — the leader lost its leadership with the entry pending, say — leaves its outcome unknown.
+ * <p>At most once: a request given to the division here is not retried by a client; if it fails,
+ * the caller sends it again through a client, as a new call. Should the division have appended it
+ * after all (it lost its leadership with the entry pending, say), the state machine applies only
+ * the first copy ({@link ClientSession}).
  *
  * <p>Never blocks the caller: Ratis' own lookup of a division waits for a group that is being
  * added, so divisions are looked up on {@code lookups} and remembered; until then, and after a

@@ -70,15 +70,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Any node serves any strong key: its client for the key's group finds the group's leader and
  * retries there (with the same call id, so the leader's retry cache answers a retry of a write it
- * already applied). Writes go through the log, and so do linearizable reads: an entry of {@code
- * Get}s answered at its place in the order. Not ReadIndex: Ratis (3.2.0) skips the confirming
- * heartbeat round when an earlier round already confirmed the current commit index ({@code
- * ReadIndexHeartbeats}), so a leader cut off from its followers, which commits nothing more, went
- * on answering reads unconfirmed until it stepped down (up to the maximum election timeout after
- * its last reply) while a new leader could already have acknowledged writes; and the rounds that do
- * run were slow here (ReadIndex only when the commit index had moved, else through the log, gave
- * 176 reads/s from 16 clients with a p99 of 767 ms, about Ratis' heartbeat period of 750 ms). Stale
- * reads read this node's replica when it has one.
+ * already applied), and a write whose outcome is still unknown is sent again as a new call until
+ * its deadline. Whatever the route, each write is applied at most once: every request names this
+ * node's client and the writes it has finished, and the state machine answers a second copy of a
+ * write with the first one's reply ({@link ClientSession}). Writes go through the log, and so do
+ * linearizable reads: an entry of {@code Get}s answered at its place in the order. Not ReadIndex:
+ * Ratis (3.2.0) skips the confirming heartbeat round when an earlier round already confirmed the
+ * current commit index ({@code ReadIndexHeartbeats}), so a leader cut off from its followers, which
+ * commits nothing more, went on answering reads unconfirmed until it stepped down (up to the
+ * maximum election timeout after its last reply) while a new leader could already have acknowledged
+ * writes; and the rounds that do run were slow here (ReadIndex only when the commit index had
+ * moved, else through the log, gave 176 reads/s from 16 clients with a p99 of 767 ms, about Ratis'
+ * heartbeat period of 750 ms). Stale reads read this node's replica when it has one.
  *
  * <p>Threading: Ratis calls run on this class's own threads, never on an event loop; futures handed
  * to Vert.x callers complete on the caller's context ({@code Future.fromCompletionStage}).
@@ -109,7 +112,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final ScheduledExecutorService setup;
   private final ExecutorService calls;
   private final Executor replies;
-  private final AtomicLong nonces = new AtomicLong(new SecureRandom().nextLong());
+
+  /** This service's name as a client of the groups' state machines ({@link ClientSession}). */
+  private final long clientId = new SecureRandom().nextLong();
+
+  private final RequestNonces nonces = new RequestNonces();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
   private final ScheduledExecutorService repairs;
@@ -427,7 +434,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       if (group.hasVoter(self.id()) && !hosted.contains(raftGroup.getGroupId())) {
         GroupManagementRequest add =
             GroupManagementRequest.newAdd(
-                ClientId.randomId(), server.getId(), nonces.incrementAndGet(), raftGroup, true);
+                ClientId.randomId(), server.getId(), nonce(), raftGroup, true);
         adds.add(server.groupManagementAsync(add));
       }
     }
@@ -514,15 +521,18 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   @Override
   public Future<Long> put(String key, byte[] value, String contentType, Precondition precondition) {
-    StrongCommand.Single command =
-        new StrongCommand.Put(nonce(), key, precondition, contentType, value);
-    return call(() -> write(command).thenApply(reply -> revisionOf(key, reply)));
+    return written(new StrongCommand.Put(nonces.open(), key, precondition, contentType, value));
   }
 
   @Override
   public Future<Long> delete(String key, Precondition precondition) {
-    StrongCommand.Single command = new StrongCommand.Delete(nonce(), key, precondition);
-    return call(() -> write(command).thenApply(reply -> revisionOf(key, reply)));
+    return written(new StrongCommand.Delete(nonces.open(), key, precondition));
+  }
+
+  /** Writes {@code command}, whose nonce is open, and finishes the nonce once it is answered. */
+  private Future<Long> written(StrongCommand.Single command) {
+    return call(() -> write(command).thenApply(reply -> revisionOf(command.key(), reply)))
+        .onComplete(ignored -> nonces.finish(command.nonce()));
   }
 
   @Override
@@ -587,15 +597,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       StrongCommand command,
       Mode mode,
       long deadlineNanos) {
-    Message message =
-        Message.valueOf(UnsafeByteOperations.unsafeWrap(StrongCommand.encode(command)));
+    StrongRequest request = new StrongRequest(clientId, nonces.finishedBelow(), command);
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.encode()));
     if (mode == Mode.STALE_READ || !group.hasVoter(self.id())) {
-      return viaClient(group, client, command, message, mode, deadlineNanos);
+      return viaClient(group, client, command, message, mode, deadlineNanos, Resend.NONE);
     }
     Optional<CompletableFuture<RaftClientReply>> local =
         localLeader.submit(RaftGroupId.valueOf(group.raftId()), message);
     if (local.isEmpty()) {
-      return viaClient(group, client, command, message, mode, deadlineNanos);
+      return viaClient(group, client, command, message, mode, deadlineNanos, Resend.NONE);
     }
     long remainingNanos = Math.max(1, deadlineNanos - System.nanoTime());
     return local
@@ -608,31 +618,59 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 return CompletableFuture.completedFuture(decode(reply));
               }
               Throwable cause = unwrap(failure);
-              // A read can always go again; a write only if it was certainly not appended (a
-              // client's retry has a new call id, which the retry cache does not know).
-              boolean again = mode != Mode.WRITE || StrongRetryPolicy.certainlyNotAppended(cause);
-              if (again && deadlineNanos - System.nanoTime() > 0) {
-                return viaClient(group, client, command, message, mode, deadlineNanos);
+              // Anything may go again through a client: a copy of a write that the division did
+              // append is applied at most once (ClientSession).
+              StrongRetryPolicy.Attempts attempt = new StrongRetryPolicy.Attempts(deadlineNanos);
+              attempt.failedWith(cause);
+              if (deadlineNanos - System.nanoTime() > 0) {
+                return viaClient(
+                    group,
+                    client,
+                    command,
+                    message,
+                    mode,
+                    deadlineNanos,
+                    new Resend(null, attempt.maybeApplied()));
               }
               return CompletableFuture.<StrongReply>failedFuture(
-                  failure(
-                      cause, new StrongRetryPolicy.Attempts(deadlineNanos), mode == Mode.WRITE));
+                  failure(cause, attempt, mode == Mode.WRITE));
             })
         .thenCompose(reply -> reply);
   }
 
+  /**
+   * Where a write goes again after an earlier call for it failed, and whether any attempt so far
+   * may have appended it. {@code target} null: the Raft client's leader.
+   */
+  private record Resend(RaftPeerId target, boolean maybeApplied) {
+    static final Resend NONE = new Resend(null, false);
+  }
+
+  /**
+   * Sends {@code message} through the group's Raft client, which retries it (same call id) until
+   * the deadline. A write whose call still failed in time is sent again as a new call, to the next
+   * voter, after a pause: the Raft client gives up on a peer that no longer hosts the group (one
+   * whose division is being repaired) and on an entry its leader appended but failed to track,
+   * where the outcome is unknown; a copy of the write that was applied before is recognised by the
+   * state machine ({@link ClientSession}) and answered with that copy's reply.
+   */
   private CompletableFuture<StrongReply> viaClient(
       Placement.Group group,
       RaftClientImpl client,
       StrongCommand command,
       Message message,
       Mode mode,
-      long deadlineNanos) {
+      long deadlineNanos,
+      Resend resend) {
     StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadlineNanos);
+    if (resend.maybeApplied()) {
+      attempts.followsAnUnknownOutcome();
+    }
     CompletableFuture<RaftClientReply> sent =
         switch (mode) {
           case WRITE ->
-              UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
+              UnorderedAsync.send(
+                  RaftClientRequest.writeRequestType(), message, resend.target(), client);
           // Through the log, not by ReadIndex (see the class notes).
           case LINEARIZABLE_READ ->
               UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
@@ -648,11 +686,45 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         .handle(
             (reply, failure) -> {
               retryPolicy.finish(command.nonce());
-              if (failure != null) {
-                throw failure(failure, attempts, mode == Mode.WRITE);
+              if (failure == null) {
+                return CompletableFuture.completedFuture(decode(reply));
               }
-              return decode(reply);
-            });
+              Throwable cause = unwrap(failure);
+              long pauseNanos = tuning.retryPause().toNanos();
+              if (mode == Mode.WRITE
+                  && !closed.get()
+                  && !(cause instanceof StrongKeyException)
+                  && deadlineNanos - System.nanoTime() > pauseNanos) {
+                attempts.failedWith(cause);
+                Resend again =
+                    new Resend(voterAfter(group, client.getLeaderId()), attempts.maybeApplied());
+                // Run on the JDK's delay thread itself: sending is asynchronous and brief, and a
+                // bounded pool could refuse the task and leave the request unanswered.
+                Executor later =
+                    CompletableFuture.delayedExecutor(
+                        pauseNanos, TimeUnit.NANOSECONDS, Runnable::run);
+                return CompletableFuture.supplyAsync(
+                        () ->
+                            viaClient(group, client, command, message, mode, deadlineNanos, again),
+                        later)
+                    .thenCompose(resent -> resent);
+              }
+              return CompletableFuture.<StrongReply>failedFuture(
+                  failure(cause, attempts, mode == Mode.WRITE));
+            })
+        .thenCompose(reply -> reply);
+  }
+
+  /** The voter after {@code peer} in the group's order (the first when {@code peer} is none). */
+  private static RaftPeerId voterAfter(Placement.Group group, RaftPeerId peer) {
+    List<RaftMember> voters = group.voters();
+    int at = -1;
+    for (int i = 0; i < voters.size(); i++) {
+      if (peer != null && voters.get(i).id().equals(peer.toString())) {
+        at = i;
+      }
+    }
+    return RaftPeerId.valueOf(voters.get((at + 1) % voters.size()).id());
   }
 
   /** The reply of a request submitted to a division, or its exception thrown. */
@@ -749,7 +821,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   }
 
   private long nonce() {
-    return nonces.incrementAndGet();
+    return nonces.next();
   }
 
   // ---- status ------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ import java.util.UUID;
  * <p>Keys start with the group's 16-byte id, so a group is one contiguous range: {@code [group
  * id][0x00]} holds the group's {@link Meta}, {@code [group id][0x01][key UTF-8]} one key's {@link
  * Entry} (a key too long for LMDB's 511-byte limit keeps its first bytes and ends in its SHA-256;
- * the entry carries the whole key, so it is still exact).
+ * the entry carries the whole key, so it is still exact), {@code [group id][0x02][client:8]} one
+ * {@link ClientSession}. Entries and sessions together are the group's records, which a snapshot
+ * carries.
  *
  * <p>Entry payload: {@code [kind][revision:8][modified at log index:8][key length:4][key]} and, for
  * a value, {@code [content type length:2][content type][bytes]}. A deleted key leaves a tombstone
@@ -30,6 +32,7 @@ final class StrongRecord {
   private static final int DIGEST_BYTES = 32;
   private static final byte META_TAG = 0;
   private static final byte ENTRY_TAG = 1;
+  private static final byte SESSION_TAG = 2;
   private static final byte VALUE = 1;
   private static final byte TOMBSTONE = 2;
   private static final byte META = 3;
@@ -96,17 +99,42 @@ final class StrongRecord {
     return buffer.array();
   }
 
-  /** The first LMDB key of the group's entries. */
-  static byte[] entriesFrom(UUID group) {
-    byte[] key = metaKey(group);
-    key[GROUP_PREFIX_BYTES] = ENTRY_TAG;
-    return key;
+  static byte[] sessionKey(UUID group, long client) {
+    return ByteBuffer.allocate(GROUP_PREFIX_BYTES + 1 + 8)
+        .putLong(group.getMostSignificantBits())
+        .putLong(group.getLeastSignificantBits())
+        .put(SESSION_TAG)
+        .putLong(client)
+        .array();
   }
 
-  /** The LMDB key just past the group's entries. */
-  static byte[] entriesTo(UUID group) {
+  static boolean isSessionKey(byte[] key) {
+    return key.length > GROUP_PREFIX_BYTES && key[GROUP_PREFIX_BYTES] == SESSION_TAG;
+  }
+
+  /** The client whose session is stored under {@code key}. */
+  static long clientOf(byte[] key) {
+    return ByteBuffer.wrap(key).getLong(GROUP_PREFIX_BYTES + 1);
+  }
+
+  /** The first LMDB key of the group's records (entries, then sessions). */
+  static byte[] recordsFrom(UUID group) {
+    return rangeBound(group, ENTRY_TAG);
+  }
+
+  /** The LMDB key just past the group's records. */
+  static byte[] recordsTo(UUID group) {
+    return rangeBound(group, (byte) (SESSION_TAG + 1));
+  }
+
+  /** The first LMDB key of the group's sessions. */
+  static byte[] sessionsFrom(UUID group) {
+    return rangeBound(group, SESSION_TAG);
+  }
+
+  private static byte[] rangeBound(UUID group, byte tag) {
     byte[] key = metaKey(group);
-    key[GROUP_PREFIX_BYTES] = ENTRY_TAG + 1;
+    key[GROUP_PREFIX_BYTES] = tag;
     return key;
   }
 

@@ -64,6 +64,11 @@ final class StrongRetryPolicy implements RetryPolicy {
       return lastFailure;
     }
 
+    /** Counts an earlier call for the same request, whose outcome is unknown. */
+    void followsAnUnknownOutcome() {
+      maybeApplied = true;
+    }
+
     /** Counts a failure seen outside the retry policy (the request's own deadline, say). */
     void failedWith(Throwable failure) {
       lastFailure = failure;
@@ -107,10 +112,10 @@ final class StrongRetryPolicy implements RetryPolicy {
 
   private Attempts attemptsOf(ClientRetryEvent event) {
     var message = event.getRequest().getMessage();
-    if (message == null || message.getContent().size() < 9) {
+    if (message == null || message.getContent().size() < StrongRequest.MIN_BYTES) {
       return null;
     }
-    return requests.get(StrongCommand.nonceOf(message.getContent().asReadOnlyByteBuffer()));
+    return requests.get(StrongRequest.nonceOf(message.getContent().asReadOnlyByteBuffer()));
   }
 
   /** Whether a failed attempt shows that the request was not appended to any log. */

@@ -18,8 +18,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -32,9 +35,10 @@ import java.util.zip.CheckedOutputStream;
  * when a lagging follower installs one from its leader.
  *
  * <p>Format: {@code "MRDNSNAP"}, format version (int), group id (two longs), the group's last
- * revision and applied term and index (longs), then for every live key {@code [LMDB key
- * length:int][LMDB key][entry length:int][entry]}, a length of -1, and the CRC32C of everything
- * before it (long). Tombstones are left out: a snapshot covers every log entry they guard against.
+ * revision and applied term and index (longs), then for every live key and every client session
+ * ({@link StrongRecord}) {@code [LMDB key length:int][LMDB key][record length:int][record]}, a
+ * length of -1, and the CRC32C of everything before it (long). Tombstones are left out: a snapshot
+ * covers every log entry they guard against. Format 1 (before client sessions) is still read.
  *
  * <p>Both directions run on the group's Ratis state-machine updater thread, which applies nothing
  * while they run, and wait on storage futures there (never on an event loop).
@@ -42,7 +46,8 @@ import java.util.zip.CheckedOutputStream;
 final class StrongSnapshot {
   private static final byte[] MAGIC =
       "MRDNSNAP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
+  private static final int FIRST_READABLE_FORMAT = 1;
   private static final int PAGE = 1024;
 
   private StrongSnapshot() {}
@@ -71,28 +76,21 @@ final class StrongSnapshot {
       out.writeLong(meta.revision());
       out.writeLong(meta.appliedTerm());
       out.writeLong(meta.appliedIndex());
-      byte[] from = StrongRecord.entriesFrom(group);
-      byte[] to = StrongRecord.entriesTo(group);
-      while (true) {
-        List<Store.Entry> page = StoreFutures.join(store.scan(Table.STRONG, from, to, PAGE));
-        for (Store.Entry entry : page) {
-          if (entry.corrupt()) {
-            throw new IOException("a strong key of group " + group + " failed its checksum");
-          }
-          if (StrongRecord.decodeEntry(entry.value()).tombstone()) {
-            tombstones.add(entry.key());
-            continue;
-          }
-          out.writeInt(entry.key().length);
-          out.write(entry.key());
-          out.writeInt(entry.value().length);
-          out.write(entry.value());
-          entries++;
+      for (Store.Entry record :
+          records(store, StrongRecord.recordsFrom(group), StrongRecord.recordsTo(group))) {
+        if (record.corrupt()) {
+          throw new IOException("a strong record of group " + group + " failed its checksum");
         }
-        if (page.size() < PAGE) {
-          break;
+        if (!StrongRecord.isSessionKey(record.key())
+            && StrongRecord.decodeEntry(record.value()).tombstone()) {
+          tombstones.add(record.key());
+          continue;
         }
-        from = StrongRecord.successor(page.get(page.size() - 1).key());
+        out.writeInt(record.key().length);
+        out.write(record.key());
+        out.writeInt(record.value().length);
+        out.write(record.value());
+        entries++;
       }
       out.writeInt(-1);
       out.flush();
@@ -113,8 +111,8 @@ final class StrongSnapshot {
 
   /**
    * Replaces the group's state in LMDB with the snapshot in {@code file}: marks the group as
-   * loading, deletes keys the snapshot does not have, writes every key it has, then records the
-   * snapshot's meta. A crash in between leaves the loading mark, so the next start loads again.
+   * loading, deletes records the snapshot does not have, writes every record it has, then records
+   * the snapshot's meta. A crash in between leaves the loading mark, so the next start loads again.
    *
    * @return the meta of the loaded state
    */
@@ -132,8 +130,14 @@ final class StrongSnapshot {
         DataInputStream in = new DataInputStream(checked)) {
       byte[] magic = new byte[MAGIC.length];
       in.readFully(magic);
-      if (!Arrays.equals(magic, MAGIC) || in.readInt() != FORMAT) {
-        throw new IOException(file + " is not a strong-key snapshot of format " + FORMAT);
+      int format = in.readInt();
+      if (!Arrays.equals(magic, MAGIC) || format < FIRST_READABLE_FORMAT || format > FORMAT) {
+        throw new IOException(
+            file
+                + " is not a strong-key snapshot of format "
+                + FIRST_READABLE_FORMAT
+                + "–"
+                + FORMAT);
       }
       UUID stored = new UUID(in.readLong(), in.readLong());
       if (!stored.equals(group)) {
@@ -144,7 +148,12 @@ final class StrongSnapshot {
       for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
         byte[] key = readExactly(in, keyLength);
         byte[] value = readExactly(in, in.readInt());
-        StrongRecord.decodeEntry(value); // validates before anything is written
+        // Validates before anything is written.
+        if (StrongRecord.isSessionKey(key)) {
+          ClientSession.decode(value);
+        } else {
+          StrongRecord.decodeEntry(value);
+        }
         kept.add(new Key(key));
         writes.add(submit(store, key, put(value)));
         if (writes.size() >= PAGE) {
@@ -165,23 +174,53 @@ final class StrongSnapshot {
   }
 
   private static void deleteAllBut(UUID group, Store store, Set<Key> kept) {
-    byte[] from = StrongRecord.entriesFrom(group);
-    byte[] to = StrongRecord.entriesTo(group);
     List<CompletableFuture<Void>> deletes = new ArrayList<>();
-    while (true) {
-      List<Store.Entry> page = StoreFutures.join(store.scan(Table.STRONG, from, to, PAGE));
-      for (Store.Entry entry : page) {
-        if (!kept.contains(new Key(entry.key()))) {
-          deletes.add(
-              store.update(Table.STRONG, entry.key(), current -> StoreUpdate.Outcome.delete(null)));
+    for (Store.Entry record :
+        records(store, StrongRecord.recordsFrom(group), StrongRecord.recordsTo(group))) {
+      if (!kept.contains(new Key(record.key()))) {
+        deletes.add(
+            store.update(Table.STRONG, record.key(), current -> StoreUpdate.Outcome.delete(null)));
+        if (deletes.size() >= PAGE) {
+          joinAll(deletes);
         }
       }
-      joinAll(deletes);
-      if (page.size() < PAGE) {
-        return;
-      }
-      from = StrongRecord.successor(page.get(page.size() - 1).key());
     }
+    joinAll(deletes);
+  }
+
+  /**
+   * The stored records from {@code from} (inclusive) to {@code to} (exclusive), read a page at a
+   * time as the iteration goes. Run where waiting on storage is allowed (never an event loop).
+   */
+  static Iterable<Store.Entry> records(Store store, byte[] from, byte[] to) {
+    return () ->
+        new Iterator<>() {
+          private byte[] next = from;
+          private Iterator<Store.Entry> page = Collections.emptyIterator();
+          private boolean last;
+
+          @Override
+          public boolean hasNext() {
+            if (!page.hasNext() && !last) {
+              List<Store.Entry> entries =
+                  StoreFutures.join(store.scan(Table.STRONG, next, to, PAGE));
+              last = entries.size() < PAGE;
+              if (!entries.isEmpty()) {
+                next = StrongRecord.successor(entries.get(entries.size() - 1).key());
+              }
+              page = entries.iterator();
+            }
+            return page.hasNext();
+          }
+
+          @Override
+          public Store.Entry next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return page.next();
+          }
+        };
   }
 
   private static <R> CompletableFuture<R> submit(Store store, byte[] key, StoreUpdate<R> update) {

@@ -6,7 +6,9 @@ import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import java.io.File;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *       was changed at or after its own index is skipped (it only lifts the counter to that key's
  *       revision). The group's meta (counter, applied index) is queued right after each key update;
  *       if a crash loses it, the skipped entries restore the counter.
+ *   <li><b>Each write at most once.</b> Retries can put several copies of one write in the log; the
+ *       first applied decides it and the others get its reply ({@link ClientSession}). The client's
+ *       session is stored after the entry's keys, and a key's revision lifts the counter whenever a
+ *       write meets it, so a re-applied copy also restores the counter.
  *   <li><b>Replies do not wait for the storage commit.</b> An entry is answered once the storage
  *       writer has applied it in its open transaction; the commit (an fsync, competing with the
  *       Raft log's for the disk, and shared by the applies of up to {@code
@@ -107,6 +113,13 @@ final class StrongStateMachine extends BaseStateMachine {
 
   /** Completes when everything queued so far is committed; the Ratis updater thread replaces it. */
   private volatile CompletableFuture<Void> committed = CompletableFuture.completedFuture(null);
+
+  /**
+   * What the group remembers of each client ({@link ClientSession}). Replaced on the Ratis thread
+   * while nothing is being applied (initialize, reinitialize), then used only by the storage writer
+   * inside this group's updates.
+   */
+  private volatile Map<Long, ClientSession> sessions = new HashMap<>();
 
   /** Each key's latest applied entry while its storage commit is pending. */
   private final ConcurrentHashMap<String, StrongRecord.Entry> uncommitted =
@@ -178,12 +191,26 @@ final class StrongStateMachine extends BaseStateMachine {
       meta = StrongSnapshot.load(snapshot.getFile().getPath(), group, store);
     }
     revision = meta.revision();
+    sessions = readSessions();
     uncommitted.clear();
     applied = CompletableFuture.completedFuture(null);
     committed = CompletableFuture.completedFuture(null);
     if (snapshot != null) {
       setLastAppliedTermIndex(snapshot.getTermIndex());
     }
+  }
+
+  private Map<Long, ClientSession> readSessions() throws IOException {
+    Map<Long, ClientSession> stored = new HashMap<>();
+    for (Store.Entry record :
+        StrongSnapshot.records(
+            store, StrongRecord.sessionsFrom(group), StrongRecord.recordsTo(group))) {
+      if (record.corrupt()) {
+        throw new IOException("a client session of group " + group + " failed its checksum");
+      }
+      stored.put(StrongRecord.clientOf(record.key()), ClientSession.decode(record.value()));
+    }
+    return stored;
   }
 
   private StrongRecord.Meta readMeta() {
@@ -196,13 +223,22 @@ final class StrongStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     TermIndex at = TermIndex.valueOf(entry);
-    StrongCommand command =
-        StrongCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    StrongRequest request =
+        StrongRequest.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    StrongCommand command = request.command();
     // Queued in order, so the writer applies a batch in order and revisions follow it.
     List<Applying> applying =
         command instanceof StrongCommand.Batch batch
-            ? batch.commands().stream().map(single -> apply(single, at)).toList()
-            : List.of(apply((StrongCommand.Single) command, at));
+            ? batch.commands().stream().map(single -> apply(single, at, request)).toList()
+            : List.of(apply((StrongCommand.Single) command, at, request));
+    // The client's session goes after the keys it speaks of: storage never holds a session newer
+    // than the writes it remembers (see ClientSession).
+    CompletableFuture<Void> session =
+        writes(command)
+            ? submit(
+                StrongRecord.sessionKey(group, request.client()),
+                current -> StoreUpdate.Outcome.write(sessionOf(request).encode(), null))
+            : CompletableFuture.completedFuture(null);
     CompletableFuture<Void> meta =
         submit(
             metaKey,
@@ -214,7 +250,7 @@ final class StrongStateMachine extends BaseStateMachine {
     CompletableFuture<?>[] stored =
         applying.stream().map(Applying::stored).toArray(CompletableFuture[]::new);
     CompletableFuture<Void> commit =
-        CompletableFuture.allOf(committed, meta, CompletableFuture.allOf(stored));
+        CompletableFuture.allOf(committed, session, meta, CompletableFuture.allOf(stored));
     committed = commit;
     commit.exceptionally(this::fatal);
     List<CompletableFuture<StrongReply>> visible = applying.stream().map(Applying::reply).toList();
@@ -244,10 +280,12 @@ final class StrongStateMachine extends BaseStateMachine {
             v -> new StrongReply.Batch(replies.stream().map(CompletableFuture::join).toList()));
   }
 
-  private Applying apply(StrongCommand.Single command, TermIndex at) {
+  private Applying apply(StrongCommand.Single command, TermIndex at, StrongRequest request) {
     CompletableFuture<StrongReply> reply = new CompletableFuture<>();
     CompletableFuture<StrongRecord.Entry> stored =
-        submit(StrongRecord.entryKey(group, command.key()), update(command, at.getIndex(), reply));
+        submit(
+            StrongRecord.entryKey(group, command.key()),
+            update(command, at.getIndex(), request, reply));
     stored.whenComplete(
         (written, failure) -> {
           if (failure != null) {
@@ -273,48 +311,81 @@ final class StrongStateMachine extends BaseStateMachine {
   /**
    * The update that applies {@code command} in the storage writer. It answers {@code reply} from
    * inside the writer's transaction and leaves what it writes in {@link #uncommitted}; its own
-   * result is the entry written, if any.
+   * result is the entry written, if any. A write that its client's session has already decided (a
+   * copy of it was applied before) changes nothing and gets the same answer.
    */
   private StoreUpdate<StrongRecord.Entry> update(
-      StrongCommand.Single command, long index, CompletableFuture<StrongReply> reply) {
+      StrongCommand.Single command,
+      long index,
+      StrongRequest request,
+      CompletableFuture<StrongReply> reply) {
     return current -> {
       Optional<StrongRecord.Entry> existing = StrongRecord.decodeEntry(current, command.key());
-      if (existing.isPresent() && existing.get().modifiedAt() >= index) {
-        // Re-applied after a restart: this entry's effect, or a later one, is already durable.
-        revision = Math.max(revision, existing.get().revision());
-        StrongReply original =
-            existing.get().modifiedAt() == index
-                ? new StrongReply.Written(existing.get().revision())
-                : new StrongReply.Superseded();
-        return answer(reply, original, null);
+      if (command instanceof StrongCommand.Get) {
+        // A read through the log: answered from the state at its place in the order.
+        return answer(reply, found(existing), null);
       }
-      long currentRevision = existing.map(StrongRecord.Entry::currentRevision).orElse(0L);
-      if (command instanceof StrongCommand.Put put) {
-        if (!put.precondition().holds(currentRevision)) {
-          return answer(reply, new StrongReply.PreconditionFailed(currentRevision), null);
-        }
-        long next = ++revision;
-        return answer(
-            reply,
-            new StrongReply.Written(next),
-            StrongRecord.Entry.value(put.key(), next, index, put.contentType(), put.value()));
+      // Re-applied after a restart, the key may hold a revision the durable counter lacks.
+      existing.ifPresent(entry -> revision = Math.max(revision, entry.revision()));
+      ClientSession session = sessionOf(request);
+      Optional<StrongReply> decided = session.decided(command.nonce());
+      if (decided.isPresent()) {
+        return answer(reply, decided.get(), null);
       }
-      if (command instanceof StrongCommand.Delete delete) {
-        if (currentRevision == 0 && delete.precondition().holds(0)) {
-          return answer(reply, new StrongReply.NotFound(), null);
-        }
-        if (!delete.precondition().holds(currentRevision)) {
-          return answer(reply, new StrongReply.PreconditionFailed(currentRevision), null);
-        }
-        long next = ++revision;
-        return answer(
-            reply,
-            new StrongReply.Written(next),
-            StrongRecord.Entry.tombstone(delete.key(), next, index));
-      }
-      // A read through the log: answered from the state at its place in the order.
-      return answer(reply, found(existing), null);
+      Change change = change(command, existing, index);
+      session.applied(command.nonce(), change.reply());
+      return answer(reply, change.reply(), change.written());
     };
+  }
+
+  /** What a write does: its reply and the entry it writes, if any. */
+  private record Change(StrongReply reply, StrongRecord.Entry written) {}
+
+  /** Decides a write against the key's current entry; writer thread only (advances the counter). */
+  private Change change(
+      StrongCommand.Single command, Optional<StrongRecord.Entry> existing, long index) {
+    if (existing.isPresent() && existing.get().modifiedAt() >= index) {
+      // Re-applied after a restart: this entry's effect, or a later one, is already durable.
+      return new Change(
+          existing.get().modifiedAt() == index
+              ? new StrongReply.Written(existing.get().revision())
+              : new StrongReply.Superseded(),
+          null);
+    }
+    long currentRevision = existing.map(StrongRecord.Entry::currentRevision).orElse(0L);
+    if (command instanceof StrongCommand.Put put) {
+      if (!put.precondition().holds(currentRevision)) {
+        return new Change(new StrongReply.PreconditionFailed(currentRevision), null);
+      }
+      long next = ++revision;
+      return new Change(
+          new StrongReply.Written(next),
+          StrongRecord.Entry.value(put.key(), next, index, put.contentType(), put.value()));
+    }
+    StrongCommand.Delete delete = (StrongCommand.Delete) command;
+    if (currentRevision == 0 && delete.precondition().holds(0)) {
+      return new Change(new StrongReply.NotFound(), null);
+    }
+    if (!delete.precondition().holds(currentRevision)) {
+      return new Change(new StrongReply.PreconditionFailed(currentRevision), null);
+    }
+    long next = ++revision;
+    return new Change(
+        new StrongReply.Written(next), StrongRecord.Entry.tombstone(delete.key(), next, index));
+  }
+
+  /** The session of the request's client, told what the request says it has finished. */
+  private ClientSession sessionOf(StrongRequest request) {
+    ClientSession session =
+        sessions.computeIfAbsent(request.client(), client -> new ClientSession());
+    session.finishedBelow(request.finishedBelow());
+    return session;
+  }
+
+  private static boolean writes(StrongCommand command) {
+    return command instanceof StrongCommand.Batch batch
+        ? !batch.reads()
+        : !(command instanceof StrongCommand.Get);
   }
 
   /** Publishes {@code written} (if any) to reads, then answers {@code reply} off the writer. */
@@ -331,7 +402,7 @@ final class StrongStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    StrongCommand command = StrongCommand.decode(request.getContent().toByteArray());
+    StrongCommand command = StrongRequest.decode(request.getContent().toByteArray()).command();
     if (command instanceof StrongCommand.Batch batch && batch.reads()) {
       return afterApplied(
           () -> batchReply(batch.commands().stream().map(get -> read(get.key())).toList()));

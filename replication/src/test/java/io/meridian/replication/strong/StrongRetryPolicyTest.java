@@ -89,7 +89,8 @@ class StrongRetryPolicyTest {
             .setCallId(5)
             .setMessage(
                 Message.valueOf(
-                    ByteString.copyFrom(StrongCommand.encode(new StrongCommand.Get(NONCE, "k")))))
+                    ByteString.copyFrom(
+                        new StrongRequest(1, NONCE, new StrongCommand.Get(NONCE, "k")).encode())))
             .setType(RaftClientRequest.writeRequestType())
             .build();
     return new ClientRetryEvent(1, request, 1, cause, Timestamp.currentTime());

@@ -50,6 +50,7 @@ import org.lmdbjava.LmdbException;
  */
 class StrongStateMachineTest {
   private static final UUID GROUP = UUID.randomUUID();
+  private static final long CLIENT = 7;
 
   @TempDir Path dir;
   private final List<AutoCloseable> open = new ArrayList<>();
@@ -171,6 +172,73 @@ class StrongStateMachineTest {
   }
 
   @Test
+  void aCopyOfAWrite_isAppliedOnce_andAnsweredWithTheFirstCopysReply() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    StrongCommand write = put("k", "mine");
+    assertThat(apply(machine, 1, write)).isEqualTo(new StrongReply.Written(1));
+    assertThat(apply(machine, 2, new StrongRequest(8, 0, put("k", "theirs"))))
+        .isEqualTo(new StrongReply.Written(2));
+
+    // A retry appended the write again, after another client's write of the key.
+    assertThat(apply(machine, 3, write)).isEqualTo(new StrongReply.Written(1));
+
+    assertThat(shown(read(machine, "k"))).isEqualTo("theirs@2");
+    assertThat(apply(machine, 4, put("other", "x"))).isEqualTo(new StrongReply.Written(3));
+  }
+
+  @Test
+  void aCopyOfAFailedCreate_failsAgain_thoughItWouldNowSucceed() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    apply(machine, 1, put("k", "1"));
+    StrongCommand create = create("k", "mine");
+    assertThat(apply(machine, 2, create)).isEqualTo(new StrongReply.PreconditionFailed(1));
+    apply(machine, 3, delete("k", new Precondition.None()));
+
+    // The client was told 412; a late copy must not create the key behind its back.
+    assertThat(apply(machine, 4, create)).isEqualTo(new StrongReply.PreconditionFailed(1));
+
+    assertThat(read(machine, "k")).isInstanceOf(StrongReply.NotFound.class);
+  }
+
+  @Test
+  void aCopyOfAWriteItsClientHasFinished_isNotApplied() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    StrongCommand answered = put("a", "1"); // nonce 1
+    StrongCommand givenUp = put("b", "2"); // nonce 2, never applied before its client gave up
+    StrongCommand later = put("c", "3"); // nonce 3
+    assertThat(apply(machine, 1, answered)).isEqualTo(new StrongReply.Written(1));
+    assertThat(apply(machine, 2, new StrongRequest(CLIENT, 3, later)))
+        .isEqualTo(new StrongReply.Written(2));
+
+    assertThat(apply(machine, 3, answered)).isInstanceOf(StrongReply.Superseded.class);
+    assertThat(apply(machine, 4, givenUp)).isInstanceOf(StrongReply.Superseded.class);
+
+    assertThat(shown(read(machine, "a"))).isEqualTo("1@1");
+    assertThat(read(machine, "b")).isInstanceOf(StrongReply.NotFound.class);
+    assertThat(apply(machine, 5, put("d", "4"))).isEqualTo(new StrongReply.Written(3));
+  }
+
+  @Test
+  void sessions_surviveARestartAndASnapshot() throws Exception {
+    LmdbStore store = store("a");
+    StrongStateMachine first = machine(store, "a");
+    StrongCommand write = put("k", "1");
+    apply(first, 1, write);
+    apply(first, 2, put("k", "2"));
+    awaitWriter(store);
+
+    StrongStateMachine restarted = machine(store, "a-restarted");
+    assertThat(apply(restarted, 3, write)).isEqualTo(new StrongReply.Written(1));
+    assertThat(shown(read(restarted, "k"))).isEqualTo("2@2");
+    assertThat(restarted.takeSnapshot()).isEqualTo(3);
+
+    StrongStateMachine follower = machine(store("b"), "b");
+    install(restarted, follower);
+    assertThat(apply(follower, 4, write)).isEqualTo(new StrongReply.Written(1));
+    assertThat(shown(read(follower, "k"))).isEqualTo("2@2");
+  }
+
+  @Test
   void aBatch_appliesItsWritesInOrder_eachWithItsOwnPreconditionAndRevision() throws Exception {
     StrongStateMachine machine = machine(store("a"), "a");
     assertThat(apply(machine, 1, put("a", "1"))).isEqualTo(new StrongReply.Written(1));
@@ -204,7 +272,7 @@ class StrongStateMachineTest {
         ((StrongReply.Batch)
                 StrongReply.decode(
                     machine
-                        .query(Message.valueOf(ByteString.copyFrom(StrongCommand.encode(reads))))
+                        .query(Message.valueOf(ByteString.copyFrom(request(reads).encode())))
                         .get()
                         .getContent()
                         .asReadOnlyByteBuffer()))
@@ -472,19 +540,28 @@ class StrongStateMachineTest {
   }
 
   private StrongReply apply(StrongStateMachine machine, long index, StrongCommand command) {
-    Message reply = applyAsync(machine, index, command).join();
+    return apply(machine, index, request(command));
+  }
+
+  private StrongReply apply(StrongStateMachine machine, long index, StrongRequest request) {
+    Message reply = applyAsync(machine, index, request).join();
     return StrongReply.decode(reply.getContent().asReadOnlyByteBuffer());
   }
 
   private CompletableFuture<Message> applyAsync(
       StrongStateMachine machine, long index, StrongCommand command) {
+    return applyAsync(machine, index, request(command));
+  }
+
+  private CompletableFuture<Message> applyAsync(
+      StrongStateMachine machine, long index, StrongRequest request) {
     LogEntryProto entry =
         LogEntryProto.newBuilder()
             .setTerm(1)
             .setIndex(index)
             .setStateMachineLogEntry(
                 StateMachineLogEntryProto.newBuilder()
-                    .setLogData(ByteString.copyFrom(StrongCommand.encode(command))))
+                    .setLogData(ByteString.copyFrom(request.encode())))
             .build();
     TransactionContext trx =
         TransactionContext.newBuilder()
@@ -502,7 +579,12 @@ class StrongStateMachineTest {
 
   private static CompletableFuture<Message> queryAsync(StrongStateMachine machine, String key) {
     return machine.query(
-        Message.valueOf(ByteString.copyFrom(StrongCommand.encode(new StrongCommand.Get(0, key)))));
+        Message.valueOf(ByteString.copyFrom(request(new StrongCommand.Get(0, key)).encode())));
+  }
+
+  /** {@code command} as {@link #CLIENT} sends it, having finished nothing yet. */
+  private static StrongRequest request(StrongCommand command) {
+    return new StrongRequest(CLIENT, 0, command);
   }
 
   private StrongCommand put(String key, String value) {
