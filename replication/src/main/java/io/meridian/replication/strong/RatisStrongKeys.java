@@ -639,8 +639,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   }
 
   /**
-   * Where a write goes again after an earlier call for it failed, and whether any attempt so far
-   * may have appended it. {@code target} null: the Raft client's leader.
+   * Where a request goes again after an earlier call for it failed, and whether any attempt so far
+   * may have appended it (for a write). {@code target} null: where the mode sends it first.
    */
   private record Resend(RaftPeerId target, boolean maybeApplied) {
     static final Resend NONE = new Resend(null, false);
@@ -648,11 +648,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   /**
    * Sends {@code message} through the group's Raft client, which retries it (same call id) until
-   * the deadline. A write whose call still failed in time is sent again as a new call, to the next
-   * voter, after a pause: the Raft client gives up on a peer that no longer hosts the group (one
-   * whose division is being repaired) and on an entry its leader appended but failed to track,
-   * where the outcome is unknown; a copy of the write that was applied before is recognised by the
-   * state machine ({@link ClientSession}) and answered with that copy's reply.
+   * the deadline. A call that still failed in time is sent again as a new call, to the next voter,
+   * after a pause: the Raft client gives up on a peer that no longer hosts the group (one whose
+   * division is being repaired) and on an entry its leader appended but failed to track, where a
+   * write's outcome is unknown. Reads may go any number of times; a copy of a write that was
+   * applied before is recognised by the state machine ({@link ClientSession}) and answered with
+   * that copy's reply.
    */
   private CompletableFuture<StrongReply> viaClient(
       Placement.Group group,
@@ -673,12 +674,15 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                   RaftClientRequest.writeRequestType(), message, resend.target(), client);
           // Through the log, not by ReadIndex (see the class notes).
           case LINEARIZABLE_READ ->
-              UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
+              UnorderedAsync.send(
+                  RaftClientRequest.writeRequestType(), message, resend.target(), client);
           case STALE_READ ->
               UnorderedAsync.send(
                   RaftClientRequest.staleReadRequestType(0),
                   message,
-                  RaftPeerId.valueOf(otherVoter(group).id()),
+                  resend.target() != null
+                      ? resend.target()
+                      : RaftPeerId.valueOf(otherVoter(group).id()),
                   client);
         };
     long guardMillis = tuning.requestDeadline().plus(tuning.attemptTimeout()).toMillis() + 1_000;
@@ -691,8 +695,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
               }
               Throwable cause = unwrap(failure);
               long pauseNanos = tuning.retryPause().toNanos();
-              if (mode == Mode.WRITE
-                  && !closed.get()
+              if (!closed.get()
                   && !(cause instanceof StrongKeyException)
                   && deadlineNanos - System.nanoTime() > pauseNanos) {
                 attempts.failedWith(cause);
