@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -136,11 +135,6 @@ final class StrongRecord {
     byte[] key = metaKey(group);
     key[GROUP_PREFIX_BYTES] = tag;
     return key;
-  }
-
-  /** The smallest LMDB key after {@code key}. */
-  static byte[] successor(byte[] key) {
-    return Arrays.copyOf(key, key.length + 1);
   }
 
   static byte[] encode(Entry entry) {

@@ -18,11 +18,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -77,7 +74,11 @@ final class StrongSnapshot {
       out.writeLong(meta.appliedTerm());
       out.writeLong(meta.appliedIndex());
       for (Store.Entry record :
-          records(store, StrongRecord.recordsFrom(group), StrongRecord.recordsTo(group))) {
+          StoreFutures.scan(
+              store,
+              Table.STRONG,
+              StrongRecord.recordsFrom(group),
+              StrongRecord.recordsTo(group))) {
         if (record.corrupt()) {
           throw new IOException("a strong record of group " + group + " failed its checksum");
         }
@@ -176,7 +177,8 @@ final class StrongSnapshot {
   private static void deleteAllBut(UUID group, Store store, Set<Key> kept) {
     List<CompletableFuture<Void>> deletes = new ArrayList<>();
     for (Store.Entry record :
-        records(store, StrongRecord.recordsFrom(group), StrongRecord.recordsTo(group))) {
+        StoreFutures.scan(
+            store, Table.STRONG, StrongRecord.recordsFrom(group), StrongRecord.recordsTo(group))) {
       if (!kept.contains(new Key(record.key()))) {
         deletes.add(
             store.update(Table.STRONG, record.key(), current -> StoreUpdate.Outcome.delete(null)));
@@ -186,41 +188,6 @@ final class StrongSnapshot {
       }
     }
     joinAll(deletes);
-  }
-
-  /**
-   * The stored records from {@code from} (inclusive) to {@code to} (exclusive), read a page at a
-   * time as the iteration goes. Run where waiting on storage is allowed (never an event loop).
-   */
-  static Iterable<Store.Entry> records(Store store, byte[] from, byte[] to) {
-    return () ->
-        new Iterator<>() {
-          private byte[] next = from;
-          private Iterator<Store.Entry> page = Collections.emptyIterator();
-          private boolean last;
-
-          @Override
-          public boolean hasNext() {
-            if (!page.hasNext() && !last) {
-              List<Store.Entry> entries =
-                  StoreFutures.join(store.scan(Table.STRONG, next, to, PAGE));
-              last = entries.size() < PAGE;
-              if (!entries.isEmpty()) {
-                next = StrongRecord.successor(entries.get(entries.size() - 1).key());
-              }
-              page = entries.iterator();
-            }
-            return page.hasNext();
-          }
-
-          @Override
-          public Store.Entry next() {
-            if (!hasNext()) {
-              throw new NoSuchElementException();
-            }
-            return page.next();
-          }
-        };
   }
 
   private static <R> CompletableFuture<R> submit(Store store, byte[] key, StoreUpdate<R> update) {

@@ -203,8 +203,8 @@ final class StrongStateMachine extends BaseStateMachine {
   private Map<Long, ClientSession> readSessions() throws IOException {
     Map<Long, ClientSession> stored = new HashMap<>();
     for (Store.Entry record :
-        StrongSnapshot.records(
-            store, StrongRecord.sessionsFrom(group), StrongRecord.recordsTo(group))) {
+        StoreFutures.scan(
+            store, Table.STRONG, StrongRecord.sessionsFrom(group), StrongRecord.recordsTo(group))) {
       if (record.corrupt()) {
         throw new IOException("a client session of group " + group + " failed its checksum");
       }

@@ -32,8 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.AfterEach;
@@ -208,16 +206,7 @@ class RatisStrongKeysTest {
   @Test
   void aLeaderThatLostItsFollowers_answersNoLinearizableRead() throws Exception {
     // Election timeouts long enough that the leader still calls itself leader when it is asked.
-    for (int i = 0; i < 3; i++) {
-      stopNode(i);
-    }
-    tuning =
-        RaftTuning.from(
-                new ConfigLoader().load(Optional.empty(), List.of("raft.electionTimeoutMs=4000")))
-            .withSnapshotThreshold(64);
-    for (int i = 0; i < 3; i++) {
-      startNode(i);
-    }
+    restartWithElectionTimeoutMs(4000);
     int leader = leaderOf("k");
     get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
     // Had these been ReadIndex reads, Ratis would remember their commit index as confirmed by a
@@ -305,29 +294,6 @@ class RatisStrongKeysTest {
         .untilAsserted(
             () -> assertThat(nodes[follower].raftServer().getDivision(id)).isNotSameAs(broken));
     awaitLocalValue(follower, "k", last, "v20");
-  }
-
-  @Test
-  void aWriteThatMeetsItsLeadersRemovedReplica_isSentAgain_andTheNewLeaderAppliesIt()
-      throws Exception {
-    int leader = leaderOf("k");
-    int other = (leader + 1) % 3;
-    long first = get(nodes[other].put("k", bytes("0"), "text/plain", Precondition.none()));
-    // The other node's Raft client now sends the group's writes to the leader. Its replica goes
-    // away, as a repair removes one: that server answers "group not found", which Ratis' client
-    // does not retry.
-    RaftServer server = nodes[leader].raftServer();
-    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
-    server
-        .groupManagementAsync(
-            GroupManagementRequest.newRemove(
-                ClientId.randomId(), server.getId(), 1, id, false, false))
-        .get();
-
-    long next = get(nodes[other].put("k", bytes("1"), "text/plain", Precondition.none()));
-
-    assertThat(next).isEqualTo(first + 1);
-    assertThat(get(nodes[(leader + 2) % 3].get("k", false)).map(v -> v.revision())).hasValue(next);
   }
 
   @Test
@@ -441,11 +407,26 @@ class RatisStrongKeysTest {
 
   // ---- fixtures ----------------------------------------------------------------------------
 
-  /** Writes v1..v20 to {@code key} through its leader; the last revision. */
+  /**
+   * Writes v1..v20 to {@code key} through its leader's node; returns the last revision. A replica
+   * whose log or storage the test broke can cost the group its leader for a moment (with this
+   * test's 500 ms election timeouts, sometimes longer than a request's 2 s deadline), so a write
+   * that fails is written again, at most five times.
+   */
   private long writeTwentyValues(String key) throws Exception {
     long last = 0;
     for (int i = 1; i <= 20; i++) {
-      last = get(nodes[leaderOf(key)].put(key, bytes("v" + i), "text/plain", Precondition.none()));
+      for (int attempt = 1; ; attempt++) {
+        try {
+          last =
+              get(nodes[leaderOf(key)].put(key, bytes("v" + i), "text/plain", Precondition.none()));
+          break;
+        } catch (StrongKeyException e) {
+          if (attempt == 5) {
+            throw e;
+          }
+        }
+      }
     }
     return last;
   }
@@ -473,6 +454,20 @@ class RatisStrongKeysTest {
   }
 
   /** Starts node {@code i} on its store as {@code wrap} returns it. */
+  private void restartWithElectionTimeoutMs(long electionTimeoutMs) {
+    for (int i = 0; i < 3; i++) {
+      stopNode(i);
+    }
+    tuning =
+        RaftTuning.from(
+                new ConfigLoader()
+                    .load(Optional.empty(), List.of("raft.electionTimeoutMs=" + electionTimeoutMs)))
+            .withSnapshotThreshold(64);
+    for (int i = 0; i < 3; i++) {
+      startNode(i);
+    }
+  }
+
   private void startNode(int i, UnaryOperator<Store> wrap) {
     stores[i] =
         LmdbStore.open(
