@@ -54,6 +54,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -663,7 +664,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       Mode mode,
       long deadlineNanos,
       Resend resend) {
-    StrongRetryPolicy.Attempts attempts = retryPolicy.begin(command.nonce(), deadlineNanos);
+    StrongRetryPolicy.Attempts attempts =
+        retryPolicy.begin(command.nonce(), deadlineNanos, resend.target() != null);
     if (resend.maybeApplied()) {
       attempts.followsAnUnknownOutcome();
     }
@@ -700,7 +702,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                   && deadlineNanos - System.nanoTime() > pauseNanos) {
                 attempts.failedWith(cause);
                 Resend again =
-                    new Resend(voterAfter(group, client.getLeaderId()), attempts.maybeApplied());
+                    new Resend(nextTarget(group, client, resend, cause), attempts.maybeApplied());
                 // Run on the JDK's delay thread itself: sending is asynchronous and brief, and a
                 // bounded pool could refuse the task and leave the request unanswered.
                 Executor later =
@@ -716,6 +718,19 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                   failure(cause, attempts, mode == Mode.WRITE));
             })
         .thenCompose(reply -> reply);
+  }
+
+  /**
+   * Where a failed call goes next: the leader a "not leader" answer suggested, else the voter after
+   * the one last tried (a Raft client sent to a peer that no longer hosts the group keeps that peer
+   * as its leader).
+   */
+  private static RaftPeerId nextTarget(
+      Placement.Group group, RaftClientImpl client, Resend last, Throwable cause) {
+    if (cause instanceof NotLeaderException notLeader && notLeader.getSuggestedLeader() != null) {
+      return notLeader.getSuggestedLeader().getId();
+    }
+    return voterAfter(group, last.target() != null ? last.target() : client.getLeaderId());
   }
 
   /** The voter after {@code peer} in the group's order (the first when {@code peer} is none). */

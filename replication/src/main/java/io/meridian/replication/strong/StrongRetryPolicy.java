@@ -7,6 +7,7 @@ import org.apache.ratis.client.retry.ClientRetryEvent;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.retry.RetryPolicy;
@@ -52,8 +53,15 @@ final class StrongRetryPolicy implements RetryPolicy {
     private volatile boolean maybeApplied;
     private volatile Throwable lastFailure;
 
+    private final boolean pinned;
+
     Attempts(long deadlineNanos) {
+      this(deadlineNanos, false);
+    }
+
+    private Attempts(long deadlineNanos, boolean pinned) {
       this.deadlineNanos = deadlineNanos;
+      this.pinned = pinned;
     }
 
     boolean maybeApplied() {
@@ -80,7 +88,16 @@ final class StrongRetryPolicy implements RetryPolicy {
 
   /** Starts tracking the request with {@code nonce}; call {@link #finish} when it completes. */
   Attempts begin(long nonce, long deadlineNanos) {
-    Attempts attempts = new Attempts(deadlineNanos);
+    return begin(nonce, deadlineNanos, false);
+  }
+
+  /**
+   * {@link #begin(long, long)} for a call sent to one chosen server ({@code pinned}): Ratis' client
+   * retries such a call at that server only, so a "not leader" answer ends it, and the caller sends
+   * it again to the leader the answer suggests.
+   */
+  Attempts begin(long nonce, long deadlineNanos, boolean pinned) {
+    Attempts attempts = new Attempts(deadlineNanos, pinned);
     requests.put(nonce, attempts);
     return attempts;
   }
@@ -100,7 +117,8 @@ final class StrongRetryPolicy implements RetryPolicy {
     }
     if (event.getCause() != null) {
       attempts.failedWith(event.getCause());
-      if (appendedButUntracked(event.getCause())) {
+      if (appendedButUntracked(event.getCause())
+          || (attempts.pinned && event.getCause() instanceof NotLeaderException)) {
         return NO_RETRY_ACTION;
       }
     }

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.AfterEach;
@@ -294,6 +296,29 @@ class RatisStrongKeysTest {
         .untilAsserted(
             () -> assertThat(nodes[follower].raftServer().getDivision(id)).isNotSameAs(broken));
     awaitLocalValue(follower, "k", last, "v20");
+  }
+
+  @Test
+  void aWriteThatMeetsItsLeadersRemovedReplica_isSentAgain_andTheNewLeaderAppliesIt()
+      throws Exception {
+    int leader = leaderOf("k");
+    int other = (leader + 1) % 3;
+    long first = get(nodes[other].put("k", bytes("0"), "text/plain", Precondition.none()));
+    // The other node's Raft client now sends the group's writes to the leader. Its replica goes
+    // away, as a repair removes one: that server answers "group not found", which Ratis' client
+    // does not retry.
+    RaftServer server = nodes[leader].raftServer();
+    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
+    server
+        .groupManagementAsync(
+            GroupManagementRequest.newRemove(
+                ClientId.randomId(), server.getId(), 1, id, false, false))
+        .get();
+
+    long next = get(nodes[other].put("k", bytes("1"), "text/plain", Precondition.none()));
+
+    assertThat(next).isEqualTo(first + 1);
+    assertThat(get(nodes[(leader + 2) % 3].get("k", false)).map(v -> v.revision())).hasValue(next);
   }
 
   @Test

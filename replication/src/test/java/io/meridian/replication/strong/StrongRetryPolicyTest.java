@@ -80,6 +80,21 @@ class StrongRetryPolicyTest {
     assertThat(attempts.maybeApplied()).isTrue();
   }
 
+  @Test
+  void aCallPinnedToOneServer_endsAtNotLeader_soThatItCanGoToTheSuggestedLeader() {
+    StrongRetryPolicy pinnedPolicy =
+        new StrongRetryPolicy(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
+    pinnedPolicy.begin(NONCE, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), true);
+
+    RetryPolicy.Action action =
+        pinnedPolicy.handleAttemptFailure(
+            failedWith(
+                new NotLeaderException(
+                    RaftGroupMemberId.valueOf(RaftPeerId.valueOf("s0"), GROUP), null, List.of())));
+
+    assertThat(action.shouldRetry()).isFalse();
+  }
+
   private static ClientRetryEvent failedWith(Throwable cause) {
     RaftClientRequest request =
         RaftClientRequest.newBuilder()
