@@ -86,15 +86,10 @@ final class StrongRetryPolicy implements RetryPolicy {
     }
   }
 
-  /** Starts tracking the request with {@code nonce}; call {@link #finish} when it completes. */
-  Attempts begin(long nonce, long deadlineNanos) {
-    return begin(nonce, deadlineNanos, false);
-  }
-
   /**
-   * {@link #begin(long, long)} for a call sent to one chosen server ({@code pinned}): Ratis' client
-   * retries such a call at that server only, so a "not leader" answer ends it, and the caller sends
-   * it again to the leader the answer suggests.
+   * Starts tracking the request with {@code nonce}; call {@link #finish} when it completes. A call
+   * sent to one chosen server is {@code pinned}: Ratis' client retries it at that server only, so a
+   * "not leader" answer ends it, and the caller sends it again to the leader the answer suggests.
    */
   Attempts begin(long nonce, long deadlineNanos, boolean pinned) {
     Attempts attempts = new Attempts(deadlineNanos, pinned);

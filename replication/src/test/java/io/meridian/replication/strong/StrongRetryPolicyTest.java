@@ -30,7 +30,7 @@ class StrongRetryPolicyTest {
   private final StrongRetryPolicy policy =
       new StrongRetryPolicy(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
   private final StrongRetryPolicy.Attempts attempts =
-      policy.begin(NONCE, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+      policy.begin(NONCE, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), false);
 
   @Test
   void aFullQueueOfPendingRequests_isRetried_andTheWriteStaysCertainlyNotApplied() {
@@ -70,11 +70,7 @@ class StrongRetryPolicyTest {
         .isTrue();
     assertThat(attempts.maybeApplied()).isFalse();
 
-    RetryPolicy.Action action =
-        policy.handleAttemptFailure(
-            failedWith(
-                new NotLeaderException(
-                    RaftGroupMemberId.valueOf(RaftPeerId.valueOf("s0"), GROUP), null, List.of())));
+    RetryPolicy.Action action = policy.handleAttemptFailure(failedWith(notLeader()));
 
     assertThat(action.shouldRetry()).isTrue();
     assertThat(attempts.maybeApplied()).isTrue();
@@ -86,13 +82,15 @@ class StrongRetryPolicyTest {
         new StrongRetryPolicy(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
     pinnedPolicy.begin(NONCE, System.nanoTime() + TimeUnit.SECONDS.toNanos(30), true);
 
-    RetryPolicy.Action action =
-        pinnedPolicy.handleAttemptFailure(
-            failedWith(
-                new NotLeaderException(
-                    RaftGroupMemberId.valueOf(RaftPeerId.valueOf("s0"), GROUP), null, List.of())));
+    RetryPolicy.Action action = pinnedPolicy.handleAttemptFailure(failedWith(notLeader()));
 
     assertThat(action.shouldRetry()).isFalse();
+  }
+
+  /** "Not leader" from s0, with no leader to suggest. */
+  private static NotLeaderException notLeader() {
+    return new NotLeaderException(
+        RaftGroupMemberId.valueOf(RaftPeerId.valueOf("s0"), GROUP), null, List.of());
   }
 
   private static ClientRetryEvent failedWith(Throwable cause) {
