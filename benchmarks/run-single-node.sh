@@ -23,7 +23,7 @@
 #    run-strong.sh: a fixed 20 s could end while the node still compiled (it took 65-66 s here).
 # 3. Runs the load generator against it for counter increments, set adds, key puts and key gets
 #    (keys preloaded), one phase each, scraping /metrics before and after each phase for the
-#    average mutations per LMDB commit (deltas of meridian_storage_batch_mutations_sum/_count,
+#    average mutations per group commit (deltas of meridian_storage_batch_mutations_sum/_count,
 #    warm-up included). Then stops the node.
 #    The node's CPU time (/proc) around each phase gives its CPU per request, and the machine's
 #    busy and idle time (/proc/stat) how much of the two cores the phase used: a phase that leaves
@@ -157,7 +157,7 @@ load="$load given untimed load until its JIT compilers settled (at most $jit_war
 {
   environment_rows
   echo "| load | $load; generator JVM \`$JAVA_OPTS\` |"
-  echo "| node | one durable node (\`bin/meridian start\`, fsync per commit), \`MERIDIAN_OPTS=$MERIDIAN_OPTS\`, data on $fstype under $parent |"
+  echo "| node | one durable node (\`bin/meridian start\`, fsync per group commit), \`MERIDIAN_OPTS=$MERIDIAN_OPTS\`, data on $fstype under $parent |"
   echo "| started | $started; load average before the run $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; other work on the machine) |"
 } >"$work/environment.md"
 if awk '{ exit !($1 > 0.5) }' /proc/loadavg; then

@@ -16,8 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -51,25 +53,33 @@ import org.slf4j.LoggerFactory;
  * <p>Implementation notes. LMDB allows one write transaction at a time and a durable commit costs
  * about two fsyncs, so a transaction per request would cap a node at a few hundred writes per
  * second. Instead, one writer thread owns every write transaction: it takes whatever updates are
- * queued (up to {@code storage.maxBatchMutations}), applies them in order inside one transaction,
- * commits once, and only then completes their futures — group commit. Updates to the same key in
- * one batch see each other, because a write transaction reads its own writes. An update that throws
- * is failed alone; a commit that fails (disk or map full) fails the whole batch, and since nothing
- * in it was acknowledged, nothing acknowledged is lost.
+ * queued (up to {@code storage.maxBatchMutations}), applies them in order inside its transaction,
+ * makes them durable together, and only then completes their futures — group commit. Updates see
+ * every earlier one, because a write transaction reads its own writes. An update that throws is
+ * failed alone; a batch that cannot be made durable (disk or map full) fails whole, and since
+ * nothing in it was acknowledged, nothing acknowledged is lost.
  *
- * <p>The environment runs with {@code MDB_NOMETASYNC}: a commit fsyncs its data pages and only
- * writes the meta page that makes them current. The writer then syncs the environment (the second
- * fsync) before completing a batch, unless every update in it is of a table that is not {@linkplain
- * Table#syncedOnCommit() synced on commit}: those batches cost one fsync instead of two. LMDB keeps
- * its integrity this way; a machine crash can only undo the last commit before a sync, and a sync
- * makes every commit before it durable.
+ * <p>What makes a batch durable is not an LMDB commit but one record in the {@link WriteAheadLog}:
+ * the writer applies the batch in its open transaction, appends what it wrote to synced tables to
+ * the log, syncs the log, and completes the batch. The transaction stays open across batches and
+ * commits at a checkpoint, every {@link #CHECKPOINT_INTERVAL} (or when the log has grown large, or
+ * the store closes); then the log restarts. Why: an LMDB commit writes each page it touched where
+ * its free list had room, a block request per page, and syncs twice, so a commit per batch made the
+ * disk, not the cores, the limit of a node's writes; a log append is one contiguous write and one
+ * {@code fdatasync}, and a checkpoint writes a page touched by a thousand updates once. Until the
+ * checkpoint, readers find the batch's values in {@link UncheckpointedWrites}; after a crash,
+ * {@link #open} replays the log records the environment had not taken in. A record the log cannot
+ * hold (the disk is full, or it is larger than the log may grow) is made durable the old way
+ * instead: by a checkpoint of its own.
  *
- * <p>A transaction that holds only such unsynced updates also stays open for more of them, applying
- * each as it arrives, until {@link #UNSYNCED_COMMIT_DELAY} after it began (or the batch is full):
- * their callers learn the outcome inside the transaction (strong keys answer from there), so what
- * they wait for is the writer, not the commit, and a commit's fsync, which would hold up every
- * update queued behind it, is paid once for all of them. The first update of a synced table ends
- * the wait at once: it joins the transaction, which then commits and syncs.
+ * <p>The environment runs with {@code MDB_NOMETASYNC}: a checkpoint's commit fsyncs its data pages
+ * and writes the meta page that makes them current, and the writer then syncs the environment (the
+ * second fsync) before the log restarts. LMDB keeps its integrity this way.
+ *
+ * <p>Updates of a table that is not {@linkplain Table#syncedOnCommit() synced on commit} are not
+ * logged: they complete at the checkpoint that commits them, and a checkpoint holding nothing else
+ * skips the second fsync. Their callers learn the outcome inside the transaction (strong keys
+ * answer from there), so what they wait for is the writer, not the commit.
  *
  * <p>The hybrid logical clock's high-water mark is written in the same transaction as the updates
  * that used it, so a timestamp is never visible before it is durable, and a restarted node resumes
@@ -93,12 +103,21 @@ public final class LmdbStore implements Store {
   private static final int READ_QUEUE_CAPACITY = 10_000;
 
   /**
-   * How long a transaction of unsynced updates waits for more before it commits. Under steady
-   * strong-key load this bounds the writer's commits (each an fsync, on the disk the Raft logs
-   * fsync to) to about a hundred a second; the price is that a snapshot, which waits for the commit
-   * of what it covers, may wait this much longer.
+   * How long the writer's transaction stays open before a checkpoint commits it. Longer means fewer
+   * LMDB commits (each writes every page the window touched, and syncs twice) and more log to
+   * replay after a crash; unsynced updates (strong-key applies) complete at the checkpoint, and a
+   * snapshot waits for the commit of what it covers.
    */
-  static final Duration UNSYNCED_COMMIT_DELAY = Duration.ofMillis(10);
+  static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(50);
+
+  /** The log size at which a checkpoint is taken before the interval is over. */
+  private static final long CHECKPOINT_LOG_BYTES = 16L << 20;
+
+  /** The largest the log may grow: a batch whose record would pass it is checkpointed instead. */
+  private static final long MAX_LOG_BYTES = 64L << 20;
+
+  private static final String LOG_FILE = "wal";
+  private static final byte[] CHECKPOINT_KEY = "wal.checkpointed".getBytes(UTF_8);
 
   /** How often a writer waiting for updates looks whether the store is closing. */
   private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -109,18 +128,32 @@ public final class LmdbStore implements Store {
   private final HybridLogicalClock clock;
   private final BlockingQueue<PendingUpdate<?>> queue;
   private final int maxBatch;
-  private final long unsyncedCommitDelayNanos;
+  private final long checkpointIntervalNanos;
+  private final WriteAheadLog wal;
+  private final UncheckpointedWrites uncheckpointed;
   private final ReadWriteLock admission = new ReentrantReadWriteLock();
   private final Thread writer;
   private final ExecutorService readers;
   private final DistributionSummary batchSizes;
   private final Timer commitLatency;
   private final Counter syncs;
+  private final Timer checkpoints;
   private final Counter failedCommits;
   private final Counter quarantined;
 
   private volatile boolean closing;
-  private long persistedClock; // writer thread only
+
+  // Writer thread only.
+  private long persistedClock;
+  private OpenTransaction open; // null between a checkpoint and the next update
+  private long nextLsn;
+  private final List<PendingUpdate<?>> awaitingCheckpoint = new ArrayList<>();
+
+  /**
+   * Why the last checkpoint failed while logged writes waited for it (a full disk): until one
+   * succeeds, no update is taken, so the log never holds more than the environment could not.
+   */
+  private StoreException checkpointFailure;
 
   private LmdbStore(
       Path directory,
@@ -128,7 +161,8 @@ public final class LmdbStore implements Store {
       Map<Table, Dbi<byte[]>> dbis,
       HybridLogicalClock clock,
       MeridianConfig.Storage config,
-      Duration unsyncedCommitDelay,
+      Duration checkpointInterval,
+      Recovered recovered,
       MeterRegistry registry) {
     this.directory = directory;
     this.env = env;
@@ -136,22 +170,29 @@ public final class LmdbStore implements Store {
     this.clock = clock;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     this.maxBatch = config.maxBatchMutations();
-    this.unsyncedCommitDelayNanos = unsyncedCommitDelay.toNanos();
+    this.checkpointIntervalNanos = checkpointInterval.toNanos();
+    this.wal = recovered.log();
+    this.uncheckpointed = recovered.uncheckpointed();
+    this.nextLsn = recovered.nextLsn();
+    this.checkpointFailure = recovered.failure();
     this.batchSizes =
         DistributionSummary.builder("meridian.storage.batch.mutations")
-            .description("Mutations committed per LMDB transaction (group commit)")
+            .description(
+                "Mutations made durable together (group commit: one write-ahead log append)")
             .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
             .register(registry);
     this.commitLatency =
         Timer.builder("meridian.storage.commit")
-            .description(
-                "Time to apply and commit one batch, including the wait of unsynced updates for"
-                    + " more")
+            .description("Time to apply one batch and make it durable")
             .publishPercentileHistogram()
             .register(registry);
     this.syncs =
         Counter.builder("meridian.storage.syncs")
-            .description("Batches whose commit was synced to disk before completing")
+            .description("Batches synced to disk before completing")
+            .register(registry);
+    this.checkpoints =
+        Timer.builder("meridian.storage.checkpoints")
+            .description("LMDB commits of the writes logged since the last one")
             .register(registry);
     this.failedCommits =
         Counter.builder("meridian.storage.commit.failures")
@@ -188,7 +229,7 @@ public final class LmdbStore implements Store {
       MeridianConfig.Storage config,
       HybridLogicalClock clock,
       MeterRegistry registry) {
-    return open(dataDir, config, clock, UNSYNCED_COMMIT_DELAY, registry);
+    return open(dataDir, config, clock, CHECKPOINT_INTERVAL, registry);
   }
 
   /** {@link #open(Path, MeridianConfig.Storage, HybridLogicalClock, MeterRegistry)}, for tests. */
@@ -196,7 +237,7 @@ public final class LmdbStore implements Store {
       Path dataDir,
       MeridianConfig.Storage config,
       HybridLogicalClock clock,
-      Duration unsyncedCommitDelay,
+      Duration checkpointInterval,
       MeterRegistry registry) {
     Path directory = prepareDirectory(dataDir);
     LmdbNativeLibrary.placeIn(directory);
@@ -220,11 +261,17 @@ public final class LmdbStore implements Store {
       for (Table table : Table.values()) {
         dbis.put(table, env.openDbi(table.dbName(), DbiFlags.MDB_CREATE));
       }
-      initialiseFormat(env, dbis);
+      boolean created = initialiseFormat(env, dbis);
       env.sync(true);
+      Recovered recovered = recover(directory, env, dbis, created);
       readClock(env, dbis).ifPresent(clock::restoreAtLeast);
+      Optional<byte[]> loggedClock = recovered.uncheckpointed().lookup(Table.META, CLOCK_KEY);
+      if (loggedClock != null && loggedClock.isPresent()) {
+        clock.restoreAtLeast(longOf(loggedClock.get()));
+      }
       LmdbStore store =
-          new LmdbStore(directory, env, dbis, clock, config, unsyncedCommitDelay, registry);
+          new LmdbStore(
+              directory, env, dbis, clock, config, checkpointInterval, recovered, registry);
       store.writer.start();
       return store;
     } catch (RuntimeException e) {
@@ -233,9 +280,72 @@ public final class LmdbStore implements Store {
     }
   }
 
+  /** The log and what it held that the environment had not taken in, as {@link #open} found it. */
+  private record Recovered(
+      WriteAheadLog log,
+      UncheckpointedWrites uncheckpointed,
+      long nextLsn,
+      StoreException failure) {}
+
+  /**
+   * Replays the log records after the environment's last checkpoint and checkpoints them. If that
+   * commit fails (a full disk), the store opens with them still waiting, as after a failed
+   * checkpoint: readable, and taking no update until a checkpoint succeeds.
+   */
+  private static Recovered recover(
+      Path directory, Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis, boolean created) {
+    long checkpointed;
+    try (Txn<byte[]> txn = env.txnRead()) {
+      byte[] stored = dbis.get(Table.META).get(txn, CHECKPOINT_KEY);
+      checkpointed = stored == null ? 0 : longOf(stored);
+    }
+    WriteAheadLog wal;
+    List<WriteAheadLog.Record> records;
+    try {
+      wal = WriteAheadLog.open(directory.resolve(LOG_FILE));
+      if (created) {
+        // A log beside a new environment belongs to one that was deleted: never replay it here.
+        wal.discard();
+      }
+      records = wal.recover(checkpointed);
+    } catch (IOException e) {
+      throw new StoreException(
+          StoreException.Reason.IO, "cannot read the write-ahead log in " + directory, e);
+    }
+    UncheckpointedWrites writes = new UncheckpointedWrites();
+    records.forEach(record -> writes.record(record.changes()));
+    long last = records.isEmpty() ? checkpointed : records.get(records.size() - 1).lsn();
+    try (Txn<byte[]> txn = env.txnWrite()) {
+      writes.changes().forEach(change -> write(dbis, txn, change));
+      dbis.get(Table.META).put(txn, CHECKPOINT_KEY, ValueFrame.wrap(longBytes(last)));
+      txn.commit();
+      env.sync(true);
+    } catch (LmdbException e) {
+      StoreException failure = classify(e, directory);
+      log.warn(
+          "replaying {} write-ahead log records failed, they wait for a checkpoint: {}",
+          records.size(),
+          failure.getMessage());
+      return new Recovered(wal, writes, last + 1, failure);
+    }
+    if (!records.isEmpty()) {
+      log.info("replayed {} write-ahead log records", records.size());
+    }
+    wal.restart();
+    return new Recovered(wal, new UncheckpointedWrites(), last + 1, null);
+  }
+
+  private static void write(Map<Table, Dbi<byte[]>> dbis, Txn<byte[]> txn, WriteAheadLog.Change c) {
+    if (c.framedValue() == null) {
+      dbis.get(c.table()).delete(txn, c.key());
+    } else {
+      dbis.get(c.table()).put(txn, c.key(), c.framedValue());
+    }
+  }
+
   @Override
   public <R> CompletableFuture<R> update(Table table, byte[] key, StoreUpdate<R> update) {
-    PendingUpdate<R> pending = PendingUpdate.of(table, dbis.get(table), key, update);
+    PendingUpdate<R> pending = PendingUpdate.of(table, key, update);
     enqueue(pending);
     return pending.future;
   }
@@ -256,9 +366,8 @@ public final class LmdbStore implements Store {
 
   @Override
   public CompletableFuture<Optional<byte[]>> get(Table table, byte[] key) {
-    Dbi<byte[]> dbi = dbis.get(table);
     try {
-      return CompletableFuture.supplyAsync(() -> read(dbi, key), readers);
+      return CompletableFuture.supplyAsync(() -> read(table, key), readers);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(
           new StoreException(
@@ -270,29 +379,47 @@ public final class LmdbStore implements Store {
   @Override
   public CompletableFuture<List<Entry>> scan(
       Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
-    Dbi<byte[]> dbi = dbis.get(table);
     try {
       return CompletableFuture.supplyAsync(
-          () -> scan(dbi, fromInclusive, toExclusive, limit), readers);
+          () -> scanMerged(table, fromInclusive, toExclusive, limit), readers);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(
           new StoreException(StoreException.Reason.OVERLOADED, "storage readers are saturated"));
     }
   }
 
-  private List<Entry> scan(Dbi<byte[]> dbi, byte[] from, byte[] to, int limit) {
+  /** The committed entries in the range, with the uncheckpointed writes laid over them. */
+  private List<Entry> scanMerged(Table table, byte[] from, byte[] to, int limit) {
+    NavigableMap<byte[], Optional<byte[]>> written = uncheckpointed.range(table, from, to);
+    Iterator<Map.Entry<byte[], Optional<byte[]>>> writes = written.entrySet().iterator();
+    Map.Entry<byte[], Optional<byte[]>> write = writes.hasNext() ? writes.next() : null;
+    List<Entry> entries = new ArrayList<>(Math.min(limit, 1024));
     // A raw cursor rather than Dbi.iterate(KeyRange): lmdbjava compares range bounds of byte[]
     // keys as signed bytes, while LMDB orders keys unsigned.
-    List<Entry> entries = new ArrayList<>(Math.min(limit, 1024));
     try (Txn<byte[]> txn = env.txnRead();
-        Cursor<byte[]> cursor = dbi.openCursor(txn)) {
-      boolean found = cursor.get(from, GetOp.MDB_SET_RANGE);
-      while (found && entries.size() < limit && Arrays.compareUnsigned(cursor.key(), to) < 0) {
-        entries.add(verified(cursor.key(), cursor.val()));
-        found = cursor.next();
+        Cursor<byte[]> cursor = dbis.get(table).openCursor(txn)) {
+      boolean found = cursor.get(from, GetOp.MDB_SET_RANGE) && before(cursor, to);
+      while (entries.size() < limit && (found || write != null)) {
+        int order =
+            !found ? 1 : write == null ? -1 : Arrays.compareUnsigned(cursor.key(), write.getKey());
+        if (order < 0) {
+          entries.add(verified(cursor.key(), cursor.val()));
+        } else {
+          if (write.getValue().isPresent()) {
+            entries.add(verified(write.getKey(), write.getValue().get()));
+          }
+          write = writes.hasNext() ? writes.next() : null;
+        }
+        if (order <= 0) {
+          found = cursor.next() && before(cursor, to);
+        }
       }
     }
     return entries;
+  }
+
+  private static boolean before(Cursor<byte[]> cursor, byte[] to) {
+    return Arrays.compareUnsigned(cursor.key(), to) < 0;
   }
 
   private static Entry verified(byte[] key, byte[] framed) {
@@ -303,24 +430,19 @@ public final class LmdbStore implements Store {
     }
   }
 
+  /** Runs in the writer: re-checks the raw value and moves it aside if it still fails. */
   @Override
   public CompletableFuture<Boolean> quarantine(Table table, byte[] key) {
-    return moveToQuarantine(dbis.get(table), dbis.get(Table.QUARANTINE), key);
-  }
-
-  /** Runs in the writer: re-checks the raw value and moves it aside if it still fails. */
-  private CompletableFuture<Boolean> moveToQuarantine(
-      Dbi<byte[]> source, Dbi<byte[]> quarantine, byte[] key) {
     PendingUpdate<Boolean> move =
         new PendingUpdate<>(
             true,
             txn -> {
-              byte[] raw = source.get(txn, key);
+              byte[] raw = txn.get(table, key);
               if (raw == null || !verified(key, raw).corrupt()) {
                 return false;
               }
-              quarantine.put(txn, key, ValueFrame.wrap(raw));
-              source.delete(txn, key);
+              txn.put(Table.QUARANTINE, key, ValueFrame.wrap(raw));
+              txn.delete(table, key);
               quarantined.increment();
               log.warn(
                   "quarantined a corrupt value ({} bytes) under key of {} bytes",
@@ -332,9 +454,13 @@ public final class LmdbStore implements Store {
     return move.future;
   }
 
-  private Optional<byte[]> read(Dbi<byte[]> dbi, byte[] key) {
+  private Optional<byte[]> read(Table table, byte[] key) {
+    Optional<byte[]> written = uncheckpointed.lookup(table, key);
+    if (written != null) {
+      return written.map(ValueFrame::unwrap);
+    }
     try (Txn<byte[]> txn = env.txnRead()) {
-      byte[] framed = dbi.get(txn, key);
+      byte[] framed = dbis.get(table).get(txn, key);
       return framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
     }
   }
@@ -363,6 +489,11 @@ public final class LmdbStore implements Store {
     }
     env.sync(true);
     env.close();
+    try {
+      wal.close();
+    } catch (IOException e) {
+      log.warn("closing the write-ahead log: {}", e.toString());
+    }
     log.info("storage closed");
   }
 
@@ -371,110 +502,202 @@ public final class LmdbStore implements Store {
     while (true) {
       PendingUpdate<?> first;
       try {
-        first = queue.poll(CLOSE_CHECK_NANOS, TimeUnit.NANOSECONDS);
+        first = queue.poll(untilCheckpointNanos(), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         first = null;
       }
-      if (first == null) {
-        if (closing && queue.isEmpty()) {
-          return;
-        }
-        continue;
+      if (first != null) {
+        batch.add(first);
+        queue.drainTo(batch, maxBatch - 1);
+        commit(batch);
+        batch.clear();
       }
-      batch.add(first);
-      queue.drainTo(batch, maxBatch - 1);
-      commit(batch);
-      batch.clear();
+      boolean drained = closing && queue.isEmpty();
+      if ((open != null && (drained || checkpointDue()))
+          || (drained && checkpointFailure != null)) {
+        checkpoint(false);
+      }
+      if (drained) {
+        return;
+      }
     }
   }
 
-  private void commit(List<PendingUpdate<?>> batch) {
-    long started = System.nanoTime();
-    long clockHighWater;
-    boolean sync;
-    try (Txn<byte[]> txn = env.txnWrite()) {
-      sync = applyFrom(0, batch, txn) || applyArrivals(batch, txn, started);
-      clockHighWater = clock.current();
-      if (clockHighWater > persistedClock) {
-        dbis.get(Table.META).put(txn, CLOCK_KEY, ValueFrame.wrap(longBytes(clockHighWater)));
-        sync = true;
-      }
-      txn.commit();
-      // A failed sync fails the batch like a failed commit: nothing in it is acknowledged, though
-      // what it wrote is visible and may or may not survive a machine crash (an unknown outcome).
-      if (sync) {
-        env.sync(true);
-        syncs.increment();
-      }
-    } catch (LmdbException e) {
-      failedCommits.increment();
-      StoreException failure = classify(e);
-      log.warn("storage commit of {} mutations failed: {}", batch.size(), failure.getMessage());
-      batch.forEach(pending -> pending.fail(failure));
-      return;
+  private long untilCheckpointNanos() {
+    if (open == null) {
+      return CLOSE_CHECK_NANOS;
     }
-    persistedClock = Math.max(persistedClock, clockHighWater);
-    commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-    batchSizes.record(batch.size());
-    batch.forEach(PendingUpdate::complete);
+    long due = open.began + checkpointIntervalNanos - System.nanoTime();
+    return Math.max(0, Math.min(due, CLOSE_CHECK_NANOS));
   }
 
-  /** Applies {@code batch} from index {@code from} on; returns whether any of it must be synced. */
-  private static boolean applyFrom(int from, List<PendingUpdate<?>> batch, Txn<byte[]> txn) {
-    boolean sync = false;
-    for (PendingUpdate<?> pending : batch.subList(from, batch.size())) {
-      pending.applyIn(txn);
-      sync |= pending.synced;
-    }
-    return sync;
+  private boolean checkpointDue() {
+    return System.nanoTime() - open.began >= checkpointIntervalNanos
+        || wal.size() >= CHECKPOINT_LOG_BYTES;
   }
 
   /**
-   * Applies updates as they arrive, in the open transaction of unsynced updates begun at {@code
-   * started}, until its delay is over, the batch is full, the store closes, or an update that must
-   * be synced arrives (then returns true).
+   * Applies {@code batch} in the open transaction and makes it durable by one log record; completes
+   * its updates of synced tables then, and leaves the others to the checkpoint.
    */
-  private boolean applyArrivals(List<PendingUpdate<?>> batch, Txn<byte[]> txn, long started) {
-    long deadline = started + unsyncedCommitDelayNanos;
-    while (batch.size() < maxBatch && !closing) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        return false;
+  private void commit(List<PendingUpdate<?>> batch) {
+    long started = System.nanoTime();
+    if (checkpointFailure != null) {
+      StoreException stillFailing = checkpoint(false);
+      if (stillFailing != null) {
+        batch.forEach(pending -> pending.fail(stillFailing));
+        return;
       }
-      PendingUpdate<?> next;
-      try {
-        next = queue.poll(Math.min(remaining, CLOSE_CHECK_NANOS), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
+    }
+    List<WriteAheadLog.Change> changes;
+    long clockHighWater;
+    try {
+      if (open == null) {
+        open = begin();
       }
-      if (next != null) {
-        int from = batch.size();
-        batch.add(next);
-        queue.drainTo(batch, maxBatch - batch.size());
-        if (applyFrom(from, batch, txn)) {
-          return true;
+      for (PendingUpdate<?> pending : batch) {
+        pending.applyIn(open);
+      }
+      clockHighWater = clock.current();
+      if (clockHighWater > persistedClock) {
+        open.put(Table.META, CLOCK_KEY, ValueFrame.wrap(longBytes(clockHighWater)));
+      }
+      changes = open.takeLogged();
+    } catch (LmdbException e) {
+      StoreException failure = failed(e, batch.size());
+      abandon(failure);
+      batch.forEach(pending -> pending.fail(failure));
+      return;
+    }
+    for (PendingUpdate<?> pending : batch) {
+      if (!pending.synced && pending.failure == null) {
+        awaitingCheckpoint.add(pending);
+      }
+    }
+    // A record the log cannot take is made durable by a checkpoint of its own instead.
+    StoreException failure = changes.isEmpty() || logged(changes) ? null : checkpoint(true);
+    if (failure == null) {
+      persistedClock = Math.max(persistedClock, clockHighWater);
+      commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      batchSizes.record(batch.size());
+    }
+    for (PendingUpdate<?> pending : batch) {
+      if (pending.failure != null) {
+        pending.complete();
+      } else if (pending.synced) {
+        if (failure == null) {
+          pending.complete();
+        } else {
+          pending.fail(failure);
         }
       }
     }
-    return false;
   }
 
-  private StoreException classify(LmdbException e) {
+  /** Appends {@code changes} to the log and syncs it; false if the log could not take them. */
+  private boolean logged(List<WriteAheadLog.Change> changes) {
+    if (wal.size() + WriteAheadLog.recordBytes(changes) > MAX_LOG_BYTES) {
+      return false;
+    }
+    try {
+      wal.append(nextLsn, changes);
+    } catch (IOException e) {
+      // The record may be on disk in part, or whole if only the sync failed: either way it is
+      // never acknowledged, and the checkpoint that takes its place restarts the log over it.
+      log.warn("write-ahead log append failed, checkpointing instead: {}", e.toString());
+      return false;
+    }
+    nextLsn++;
+    uncheckpointed.record(changes);
+    syncs.increment();
+    return true;
+  }
+
+  /**
+   * Commits the open transaction (opening one that re-applies the uncheckpointed writes if there is
+   * none), syncs it when it holds anything synced, and restarts the log. Completes the unsynced
+   * updates it commits, or fails them.
+   *
+   * @param holdsUnlogged the transaction holds synced writes that are not in the log
+   * @return null, or why the checkpoint failed
+   */
+  private StoreException checkpoint(boolean holdsUnlogged) {
+    long started = System.nanoTime();
+    boolean sync = holdsUnlogged || !uncheckpointed.isEmpty();
+    try {
+      if (open == null) {
+        open = begin();
+      }
+      open.putUnlogged(Table.META, CHECKPOINT_KEY, ValueFrame.wrap(longBytes(nextLsn - 1)));
+      open.txn.commit();
+      if (sync) {
+        env.sync(true);
+      }
+    } catch (LmdbException e) {
+      StoreException failure = failed(e, awaitingCheckpoint.size());
+      abandon(failure);
+      checkpointFailure = uncheckpointed.isEmpty() ? null : failure;
+      return failure;
+    }
+    open.txn.close();
+    open = null;
+    uncheckpointed.clear();
+    wal.restart();
+    checkpointFailure = null;
+    awaitingCheckpoint.forEach(PendingUpdate::complete);
+    awaitingCheckpoint.clear();
+    checkpoints.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    return null;
+  }
+
+  /** A write transaction holding the uncheckpointed writes. */
+  private OpenTransaction begin() {
+    OpenTransaction txn = new OpenTransaction();
+    try {
+      uncheckpointed.changes().forEach(change -> write(dbis, txn.txn, change));
+    } catch (LmdbException e) {
+      txn.txn.close();
+      throw e;
+    }
+    return txn;
+  }
+
+  /**
+   * Aborts the open transaction, failing the unsynced updates that waited for its checkpoint; the
+   * logged writes it held stay in {@link #uncheckpointed}, and the next transaction re-applies
+   * them.
+   */
+  private void abandon(StoreException failure) {
+    if (open != null) {
+      open.txn.close();
+      open = null;
+    }
+    awaitingCheckpoint.forEach(pending -> pending.fail(failure));
+    awaitingCheckpoint.clear();
+  }
+
+  private StoreException failed(LmdbException e, int updates) {
+    failedCommits.increment();
+    StoreException failure = classify(e, directory);
+    log.warn("storage commit of {} mutations failed: {}", updates, failure.getMessage());
+    return failure;
+  }
+
+  private static StoreException classify(LmdbException e, Path directory) {
     if (e instanceof Env.MapFullException) {
       return new StoreException(StoreException.Reason.FULL, "LMDB map is full", e);
     }
     if (e instanceof LmdbNativeException nativeError
         && (nativeError.getResultCode() == ENOSPC
-            || (nativeError.getResultCode() == EIO && diskNearlyFull()))) {
+            || (nativeError.getResultCode() == EIO && diskNearlyFull(directory)))) {
       // A short write on a full disk reaches LMDB as EIO rather than ENOSPC.
       return new StoreException(StoreException.Reason.FULL, "no space left on device", e);
     }
     return new StoreException(StoreException.Reason.IO, "storage commit failed: " + e, e);
   }
 
-  private boolean diskNearlyFull() {
+  private static boolean diskNearlyFull(Path directory) {
     try {
       return Files.getFileStore(directory).getUsableSpace() < NEARLY_FULL_BYTES;
     } catch (IOException e) {
@@ -506,7 +729,8 @@ public final class LmdbStore implements Store {
     }
   }
 
-  private static void initialiseFormat(Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis) {
+  /** Checks the store's format, or marks a new one; true when the environment was new. */
+  private static boolean initialiseFormat(Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis) {
     try (Txn<byte[]> txn = env.txnWrite()) {
       Dbi<byte[]> meta = dbis.get(Table.META);
       byte[] stored = meta.get(txn, FORMAT_KEY);
@@ -517,9 +741,9 @@ public final class LmdbStore implements Store {
         }
         meta.put(txn, FORMAT_KEY, ValueFrame.wrap(longBytes(STORE_FORMAT)));
         txn.commit();
-        return;
+        return true;
       }
-      long format = ByteBuffer.wrap(ValueFrame.unwrap(stored)).getLong();
+      long format = longOf(stored);
       if (format > STORE_FORMAT) {
         throw new StoreException(
             StoreException.Reason.INCOMPATIBLE,
@@ -529,16 +753,19 @@ public final class LmdbStore implements Store {
                 + STORE_FORMAT
                 + ")");
       }
+      return false;
     }
   }
 
   private static Optional<Long> readClock(Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis) {
     try (Txn<byte[]> txn = env.txnRead()) {
       byte[] stored = dbis.get(Table.META).get(txn, CLOCK_KEY);
-      return stored == null
-          ? Optional.empty()
-          : Optional.of(ByteBuffer.wrap(ValueFrame.unwrap(stored)).getLong());
+      return stored == null ? Optional.empty() : Optional.of(longOf(stored));
     }
+  }
+
+  private static long longOf(byte[] framed) {
+    return ByteBuffer.wrap(ValueFrame.unwrap(framed)).getLong();
   }
 
   private static byte[] longBytes(long value) {
@@ -555,15 +782,55 @@ public final class LmdbStore implements Store {
     };
   }
 
-  /** Work run by the writer inside a write transaction. */
+  /** Work run by the writer inside its open transaction. */
   @FunctionalInterface
   private interface TxnWork<R> {
-    R run(Txn<byte[]> txn);
+    R run(OpenTransaction txn);
+  }
+
+  /**
+   * The writer's write transaction, open from the first update after a checkpoint to the next
+   * checkpoint. It collects what each batch writes to synced tables, for the log.
+   */
+  private final class OpenTransaction {
+    final Txn<byte[]> txn = env.txnWrite();
+    final long began = System.nanoTime();
+    private List<WriteAheadLog.Change> logged = new ArrayList<>();
+
+    byte[] get(Table table, byte[] key) {
+      return dbis.get(table).get(txn, key);
+    }
+
+    void put(Table table, byte[] key, byte[] framed) {
+      dbis.get(table).put(txn, key, framed);
+      if (table.syncedOnCommit()) {
+        logged.add(new WriteAheadLog.Change(table, key, framed));
+      }
+    }
+
+    void delete(Table table, byte[] key) {
+      dbis.get(table).delete(txn, key);
+      if (table.syncedOnCommit()) {
+        logged.add(new WriteAheadLog.Change(table, key, null));
+      }
+    }
+
+    /** A write the log need not carry: the checkpoint's own bookkeeping. */
+    void putUnlogged(Table table, byte[] key, byte[] framed) {
+      dbis.get(table).put(txn, key, framed);
+    }
+
+    /** What the batch since the last call wrote to synced tables, in order. */
+    List<WriteAheadLog.Change> takeLogged() {
+      List<WriteAheadLog.Change> batch = logged;
+      logged = new ArrayList<>();
+      return batch;
+    }
   }
 
   /** One queued update and, once the writer has run it, its outcome. Writer thread only. */
   private static final class PendingUpdate<R> {
-    /** Whether the batch holding this update must be synced before it completes. */
+    /** Whether this update completes once logged (else at the checkpoint that commits it). */
     final boolean synced;
 
     final TxnWork<R> work;
@@ -577,18 +844,17 @@ public final class LmdbStore implements Store {
     }
 
     /** A read-modify-write of one key of {@code table} through {@code update}. */
-    static <R> PendingUpdate<R> of(
-        Table table, Dbi<byte[]> dbi, byte[] key, StoreUpdate<R> update) {
+    static <R> PendingUpdate<R> of(Table table, byte[] key, StoreUpdate<R> update) {
       return new PendingUpdate<>(
           table.syncedOnCommit(),
           txn -> {
-            byte[] framed = dbi.get(txn, key);
+            byte[] framed = txn.get(table, key);
             Optional<byte[]> current =
                 framed == null ? Optional.empty() : Optional.of(ValueFrame.unwrap(framed));
             StoreUpdate.Outcome<R> outcome = update.apply(current);
             switch (outcome.change()) {
-              case PUT -> dbi.put(txn, key, ValueFrame.wrap(outcome.value().get()));
-              case DELETE -> dbi.delete(txn, key);
+              case PUT -> txn.put(table, key, ValueFrame.wrap(outcome.value().get()));
+              case DELETE -> txn.delete(table, key);
               case KEEP -> {}
             }
             return outcome.result();
@@ -599,7 +865,7 @@ public final class LmdbStore implements Store {
      * Runs the work inside {@code txn}. Storage errors propagate and fail the whole batch; any
      * other exception fails this update alone (it throws before writing anything).
      */
-    void applyIn(Txn<byte[]> txn) {
+    void applyIn(OpenTransaction txn) {
       try {
         result = work.run(txn);
       } catch (LmdbException e) {

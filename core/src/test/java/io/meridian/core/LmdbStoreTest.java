@@ -71,46 +71,135 @@ class LmdbStoreTest {
   }
 
   @Test
-  void updates_ofATableNotSyncedOnCommit_areAppliedAsTheyArrive_andCommitWithTheNextSyncedUpdate()
+  void updates_ofATableNotSyncedOnCommit_areAppliedAsTheyArrive_andCompleteAtTheCheckpoint()
       throws InterruptedException {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (LmdbStore store = openWithUnsyncedCommitDelayOfAnHour(registry)) {
+    CompletableFuture<Long> first;
+    CompletableFuture<Long> second;
+    try (LmdbStore store = openWithCheckpointIntervalOfAnHour(registry)) {
       CountDownLatch applied = new CountDownLatch(2);
       StoreUpdate<Long> increment =
           current -> {
             applied.countDown();
             return StoreLongs.increment(current);
           };
-      CompletableFuture<Long> first = store.update(Table.STRONG, bytes("s"), increment);
-      CompletableFuture<Long> second = store.update(Table.STRONG, bytes("s"), increment);
+      first = store.update(Table.STRONG, bytes("s"), increment);
+      second = store.update(Table.STRONG, bytes("s"), increment);
       assertThat(applied.await(30, TimeUnit.SECONDS)).as("both applied").isTrue();
-      assertThat(first).as("waits for its commit").isNotDone();
+      assertThat(first).as("waits for its checkpoint").isNotDone();
       assertThat(second).isNotDone();
       assertThat(store.get(Table.STRONG, bytes("s")).join()).as("not committed yet").isEmpty();
 
-      assertThat(store.update(Table.DATA, bytes("d"), StoreLongs::increment).join()).isEqualTo(1L);
-      assertThat(first.join()).isEqualTo(1L);
-      assertThat(second.join()).isEqualTo(2L);
-      var batches = registry.find("meridian.storage.batch.mutations").summary();
-      assertThat(batches.count()).as("one transaction").isEqualTo(1);
-      assertThat(batches.totalAmount()).isEqualTo(3);
+      assertThat(store.update(Table.DATA, bytes("d"), StoreLongs::increment).join())
+          .as("a synced update completes once logged")
+          .isEqualTo(1L);
+      assertThat(store.get(Table.DATA, bytes("d")).join()).map(StoreLongs::decode).hasValue(1L);
+      assertThat(first).as("still waits for the checkpoint").isNotDone();
       assertThat(registry.find("meridian.storage.syncs").counter().count()).isEqualTo(1);
+      assertThat(registry.find("meridian.storage.checkpoints").timer().count()).isZero();
     }
+    assertThat(first.join()).isEqualTo(1L);
+    assertThat(second.join()).isEqualTo(2L);
     assertStrongCounterAfterReopen(2L);
+  }
+
+  @Test
+  void updates_acknowledgedButNotCheckpointed_areReadable_andSurviveACrash() throws IOException {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      store.update(Table.DATA, bytes("gone"), StoreLongs::increment).join();
+      store.update(Table.DATA, bytes("kept"), StoreLongs::increment).join();
+    }
+    Path crashed = dir.resolve("crashed");
+    try (LmdbStore store = openWithCheckpointIntervalOfAnHour(new SimpleMeterRegistry())) {
+      for (int i = 0; i < 100; i++) {
+        store.update(Table.DATA, bytes("k" + i), StoreLongs::increment).join();
+      }
+      store.update(Table.DATA, bytes("kept"), StoreLongs::increment).join();
+      store.update(Table.DATA, bytes("gone"), current -> StoreUpdate.Outcome.delete(0L)).join();
+      assertThat(store.get(Table.DATA, bytes("kept")).join()).map(StoreLongs::decode).hasValue(2L);
+      assertThat(store.get(Table.DATA, bytes("gone")).join()).isEmpty();
+      // What a process crash leaves: the environment as of its last commit, and the log.
+      copyStoreFiles(dir, crashed);
+    }
+    try (LmdbStore recovered = StoreFixture.open(crashed)) {
+      for (int i = 0; i < 100; i++) {
+        assertThat(recovered.get(Table.DATA, bytes("k" + i)).join())
+            .map(StoreLongs::decode)
+            .hasValue(1L);
+      }
+      assertThat(recovered.get(Table.DATA, bytes("kept")).join())
+          .map(StoreLongs::decode)
+          .hasValue(2L);
+      assertThat(recovered.get(Table.DATA, bytes("gone")).join()).isEmpty();
+      assertThat(recovered.update(Table.DATA, bytes("kept"), StoreLongs::increment).join())
+          .isEqualTo(3L);
+    }
+    try (LmdbStore reopened = StoreFixture.open(crashed)) {
+      assertThat(reopened.get(Table.DATA, bytes("kept")).join())
+          .as("the replayed log is not replayed again over later writes")
+          .map(StoreLongs::decode)
+          .hasValue(3L);
+    }
+  }
+
+  @Test
+  void open_ofANewEnvironmentBesideAnOldLog_doesNotReplayIt() throws IOException {
+    Path wiped = dir.resolve("wiped");
+    try (LmdbStore store = openWithCheckpointIntervalOfAnHour(new SimpleMeterRegistry())) {
+      store.update(Table.DATA, bytes("old"), StoreLongs::increment).join();
+      Files.createDirectories(wiped.resolve(LmdbStore.STORE_DIRECTORY));
+      Files.copy(
+          dir.resolve(LmdbStore.STORE_DIRECTORY).resolve("wal"),
+          wiped.resolve(LmdbStore.STORE_DIRECTORY).resolve("wal"));
+    }
+    try (LmdbStore fresh = StoreFixture.open(wiped)) {
+      assertThat(fresh.get(Table.DATA, bytes("old")).join()).isEmpty();
+    }
+  }
+
+  @Test
+  void scan_laysUncheckpointedWritesAndDeletesOverTheCommittedEntries() {
+    try (LmdbStore store = StoreFixture.open(dir)) {
+      for (String key : List.of("a", "c", "e", "g")) {
+        store.update(Table.DATA, bytes(key), StoreLongs::increment).join();
+      }
+    }
+    try (LmdbStore store = openWithCheckpointIntervalOfAnHour(new SimpleMeterRegistry())) {
+      store.update(Table.DATA, bytes("b"), StoreLongs::increment).join();
+      store.update(Table.DATA, bytes("c"), current -> StoreUpdate.Outcome.delete(0L)).join();
+      store.update(Table.DATA, bytes("e"), StoreLongs::increment).join();
+      store.update(Table.DATA, bytes("h"), StoreLongs::increment).join();
+
+      List<Store.Entry> all = store.scan(Table.DATA, bytes("a"), bytes("z"), 100).join();
+      assertThat(all.stream().map(e -> new String(e.key(), UTF_8)))
+          .containsExactly("a", "b", "e", "g", "h");
+      assertThat(all.stream().map(e -> StoreLongs.decode(e.value())))
+          .containsExactly(1L, 1L, 2L, 1L, 1L);
+      List<Store.Entry> page = store.scan(Table.DATA, bytes("b"), bytes("h"), 2).join();
+      assertThat(page.stream().map(e -> new String(e.key(), UTF_8))).containsExactly("b", "e");
+    }
+  }
+
+  private static void copyStoreFiles(Path from, Path to) throws IOException {
+    Path target = to.resolve(LmdbStore.STORE_DIRECTORY);
+    Files.createDirectories(target);
+    for (String file : List.of("data.mdb", "wal")) {
+      Files.copy(from.resolve(LmdbStore.STORE_DIRECTORY).resolve(file), target.resolve(file));
+    }
   }
 
   @Test
   void close_commitsAnOpenTransactionOfUnsyncedUpdates() {
     CompletableFuture<Long> pending;
-    try (LmdbStore store = openWithUnsyncedCommitDelayOfAnHour(new SimpleMeterRegistry())) {
+    try (LmdbStore store = openWithCheckpointIntervalOfAnHour(new SimpleMeterRegistry())) {
       pending = store.update(Table.STRONG, bytes("s"), StoreLongs::increment);
     }
     assertThat(pending.join()).isEqualTo(1L);
     assertStrongCounterAfterReopen(1L);
   }
 
-  /** A delay far longer than any test: only a synced update or close ends an open transaction. */
-  private LmdbStore openWithUnsyncedCommitDelayOfAnHour(SimpleMeterRegistry registry) {
+  /** An interval far longer than any test: only close checkpoints. */
+  private LmdbStore openWithCheckpointIntervalOfAnHour(SimpleMeterRegistry registry) {
     return LmdbStore.open(
         dir,
         StoreFixture.storageConfig(),

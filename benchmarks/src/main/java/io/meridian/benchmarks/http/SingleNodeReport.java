@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Markdown table of a run-single-node.sh run.")
 public final class SingleNodeReport implements Callable<Integer> {
-  /** The storage summary whose sum/count deltas give the mutations per LMDB commit. */
+  /** The storage summary whose sum/count deltas give the mutations per group commit. */
   static final String BATCH_METRIC = "meridian_storage_batch_mutations";
 
   /** The target: durable counter increments at this share of hello-world ops/s. */
@@ -387,7 +387,7 @@ public final class SingleNodeReport implements Callable<Integer> {
   }
 
   /**
-   * Average mutations per LMDB commit between two scrapes of {@code /metrics}: the deltas of the
+   * Average mutations per group commit between two scrapes of {@code /metrics}: the deltas of the
    * batch-size summary's {@code _sum} and {@code _count}; empty when nothing was committed.
    */
   static OptionalDouble mutationsPerCommit(String before, String after) {

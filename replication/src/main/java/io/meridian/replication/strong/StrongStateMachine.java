@@ -59,15 +59,14 @@ import org.slf4j.LoggerFactory;
  *       session is stored after the entry's keys, and a key's revision lifts the counter whenever a
  *       write meets it, so a re-applied copy also restores the counter.
  *   <li><b>Replies do not wait for the storage commit.</b> An entry is answered once the storage
- *       writer has applied it in its open transaction; the commit (an fsync, competing with the
- *       Raft log's for the disk, and shared by the applies of up to {@code
- *       LmdbStore.UNSYNCED_COMMIT_DELAY}) follows. The strong table is not {@linkplain
- *       Table#syncedOnCommit() synced on commit}: a machine crash may undo its last commit, which
- *       recovery handles like a commit that never happened. That is safe because the Raft log
- *       already holds the entry on a majority and Ratis re-applies the log from the latest snapshot
- *       after a restart, and a snapshot is taken only after everything applied before it is
- *       committed ({@link #committed}). Until its commit, an applied entry is kept in {@link
- *       #uncommitted}, where reads look first.
+ *       writer has applied it in its open transaction; the commit (the storage writer's next
+ *       checkpoint, {@code LmdbStore.CHECKPOINT_INTERVAL}, shared by every apply until then)
+ *       follows. The strong table is not {@linkplain Table#syncedOnCommit() synced on commit}: a
+ *       machine crash may undo its last commit, which recovery handles like a commit that never
+ *       happened. That is safe because the Raft log already holds the entry on a majority and Ratis
+ *       re-applies the log from the latest snapshot after a restart, and a snapshot is taken only
+ *       after everything applied before it is committed ({@link #committed}). Until its commit, an
+ *       applied entry is kept in {@link #uncommitted}, where reads look first.
  *   <li><b>Reads see what is applied.</b> Ratis releases a linearizable read once its applied index
  *       passes the read index, and it advances that index for entries without a future
  *       (configuration, leader no-ops) before earlier entries' storage futures complete. So every
