@@ -463,9 +463,14 @@ class StrongStateMachineTest {
     };
   }
 
-  /** The writer runs updates in order: once this one is done, so is everything queued before. */
+  /**
+   * The writer runs updates in order, and an update of the strong table completes at the checkpoint
+   * that commits it: once this one is done, everything queued before is committed.
+   */
   private static void awaitWriter(Store store) {
-    store.update(Table.META, new byte[] {1}, current -> StoreUpdate.Outcome.unchanged(null)).join();
+    store
+        .update(Table.STRONG, new byte[] {1}, current -> StoreUpdate.Outcome.unchanged(null))
+        .join();
   }
 
   /** Installs {@code from}'s latest snapshot into {@code to}, as Ratis does on a follower. */
