@@ -19,7 +19,6 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -282,9 +281,9 @@ public final class LmdbStore implements Store {
       env.sync(true);
       Recovered recovered = recover(directory, env, dbis, created);
       readClock(env, dbis).ifPresent(clock::restoreAtLeast);
-      Optional<byte[]> loggedClock = recovered.uncheckpointed().lookup(Table.META, CLOCK_KEY);
-      if (loggedClock != null && loggedClock.isPresent()) {
-        clock.restoreAtLeast(longOf(loggedClock.get()));
+      WriteAheadLog.Change loggedClock = recovered.uncheckpointed().lookup(Table.META, CLOCK_KEY);
+      if (loggedClock != null && loggedClock.framedValue() != null) {
+        clock.restoreAtLeast(longOf(loggedClock.framedValue()));
       }
       LmdbStore store =
           new LmdbStore(
@@ -407,9 +406,8 @@ public final class LmdbStore implements Store {
 
   /** The committed entries in the range, with the uncheckpointed writes laid over them. */
   private List<Entry> scanMerged(Table table, byte[] from, byte[] to, int limit) {
-    NavigableMap<byte[], Optional<byte[]>> written = uncheckpointed.range(table, from, to);
-    Iterator<Map.Entry<byte[], Optional<byte[]>>> writes = written.entrySet().iterator();
-    Map.Entry<byte[], Optional<byte[]>> write = writes.hasNext() ? writes.next() : null;
+    Iterator<WriteAheadLog.Change> writes = uncheckpointed.range(table, from, to).iterator();
+    WriteAheadLog.Change write = writes.hasNext() ? writes.next() : null;
     List<Entry> entries = new ArrayList<>(Math.min(limit, 1024));
     // A raw cursor rather than Dbi.iterate(KeyRange): lmdbjava compares range bounds of byte[]
     // keys as signed bytes, while LMDB orders keys unsigned.
@@ -418,12 +416,12 @@ public final class LmdbStore implements Store {
       boolean found = cursor.get(from, GetOp.MDB_SET_RANGE) && before(cursor, to);
       while (entries.size() < limit && (found || write != null)) {
         int order =
-            !found ? 1 : write == null ? -1 : Arrays.compareUnsigned(cursor.key(), write.getKey());
+            !found ? 1 : write == null ? -1 : Arrays.compareUnsigned(cursor.key(), write.key());
         if (order < 0) {
           entries.add(verified(cursor.key(), cursor.val()));
         } else {
-          if (write.getValue().isPresent()) {
-            entries.add(verified(write.getKey(), write.getValue().get()));
+          if (write.framedValue() != null) {
+            entries.add(verified(write.key(), write.framedValue()));
           }
           write = writes.hasNext() ? writes.next() : null;
         }
@@ -472,9 +470,9 @@ public final class LmdbStore implements Store {
   }
 
   private Optional<byte[]> read(Table table, byte[] key) {
-    Optional<byte[]> written = uncheckpointed.lookup(table, key);
+    WriteAheadLog.Change written = uncheckpointed.lookup(table, key);
     if (written != null) {
-      return written.map(ValueFrame::unwrap);
+      return Optional.ofNullable(written.framedValue()).map(ValueFrame::unwrap);
     }
     try (Txn<byte[]> txn = env.txnRead()) {
       byte[] framed = dbis.get(table).get(txn, key);
