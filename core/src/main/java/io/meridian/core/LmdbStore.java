@@ -190,7 +190,6 @@ public final class LmdbStore implements Store {
     this.wal = recovered.log();
     this.uncheckpointed = recovered.uncheckpointed();
     this.nextLsn = recovered.nextLsn();
-    this.checkpointFailure = recovered.failure();
     this.batchSizes =
         DistributionSummary.builder("meridian.storage.batch.mutations")
             .description(
@@ -288,6 +287,12 @@ public final class LmdbStore implements Store {
       LmdbStore store =
           new LmdbStore(
               directory, env, dbis, clock, config, checkpointInterval, recovered, registry);
+      if (!recovered.uncheckpointed().isEmpty()) {
+        // Before the writer starts, so on this thread: the replayed records are committed and the
+        // log restarts. If that fails (a full disk), they wait as after any failed checkpoint:
+        // readable, and no update is taken until a checkpoint succeeds.
+        store.checkpoint(false);
+      }
       store.writer.start();
       return store;
     } catch (RuntimeException e) {
@@ -297,16 +302,11 @@ public final class LmdbStore implements Store {
   }
 
   /** The log and what it held that the environment had not taken in, as {@link #open} found it. */
-  private record Recovered(
-      WriteAheadLog log,
-      UncheckpointedWrites uncheckpointed,
-      long nextLsn,
-      StoreException failure) {}
+  private record Recovered(WriteAheadLog log, UncheckpointedWrites uncheckpointed, long nextLsn) {}
 
   /**
-   * Replays the log records after the environment's last checkpoint and checkpoints them. If that
-   * commit fails (a full disk), the store opens with them still waiting, as after a failed
-   * checkpoint: readable, and taking no update until a checkpoint succeeds.
+   * Opens the log and reads the records after the environment's last checkpoint; {@link #open} then
+   * takes them in with an ordinary checkpoint (with none, the log restarts here).
    */
   private static Recovered recover(
       Path directory, Env<byte[]> env, Map<Table, Dbi<byte[]>> dbis, boolean created) {
@@ -330,33 +330,13 @@ public final class LmdbStore implements Store {
     }
     UncheckpointedWrites writes = new UncheckpointedWrites();
     records.forEach(record -> writes.record(record.changes()));
-    long last = records.isEmpty() ? checkpointed : records.get(records.size() - 1).lsn();
-    try (Txn<byte[]> txn = env.txnWrite()) {
-      writes.changes().forEach(change -> write(dbis, txn, change));
-      dbis.get(Table.META).put(txn, CHECKPOINT_KEY, ValueFrame.wrap(longBytes(last)));
-      txn.commit();
-      env.sync(true);
-    } catch (LmdbException e) {
-      StoreException failure = classify(e, directory);
-      log.warn(
-          "replaying {} write-ahead log records failed, they wait for a checkpoint: {}",
-          records.size(),
-          failure.getMessage());
-      return new Recovered(wal, writes, last + 1, failure);
-    }
-    if (!records.isEmpty()) {
-      log.info("replayed {} write-ahead log records", records.size());
-    }
-    wal.restart();
-    return new Recovered(wal, new UncheckpointedWrites(), last + 1, null);
-  }
-
-  private static void write(Map<Table, Dbi<byte[]>> dbis, Txn<byte[]> txn, WriteAheadLog.Change c) {
-    if (c.framedValue() == null) {
-      dbis.get(c.table()).delete(txn, c.key());
+    if (records.isEmpty()) {
+      wal.restart(); // everything in it is checkpointed
     } else {
-      dbis.get(c.table()).put(txn, c.key(), c.framedValue());
+      log.info("replaying {} write-ahead log records", records.size());
     }
+    long last = records.isEmpty() ? checkpointed : records.get(records.size() - 1).lsn();
+    return new Recovered(wal, writes, last + 1);
   }
 
   @Override
@@ -644,7 +624,9 @@ public final class LmdbStore implements Store {
       if (open == null) {
         open = begin();
       }
-      open.putUnlogged(Table.META, CHECKPOINT_KEY, ValueFrame.wrap(longBytes(nextLsn - 1)));
+      open.putUnlogged(
+          new WriteAheadLog.Change(
+              Table.META, CHECKPOINT_KEY, ValueFrame.wrap(longBytes(nextLsn - 1))));
       open.txn.commit();
       if (sync) {
         env.sync(true);
@@ -685,7 +667,7 @@ public final class LmdbStore implements Store {
   private OpenTransaction begin() {
     OpenTransaction txn = new OpenTransaction();
     try {
-      uncheckpointed.changes().forEach(change -> write(dbis, txn.txn, change));
+      uncheckpointed.changes().forEach(txn::putUnlogged);
     } catch (LmdbException e) {
       txn.txn.close();
       throw e;
@@ -845,9 +827,16 @@ public final class LmdbStore implements Store {
       }
     }
 
-    /** A write the log need not carry: the checkpoint's own bookkeeping. */
-    void putUnlogged(Table table, byte[] key, byte[] framed) {
-      dbis.get(table).put(txn, key, framed);
+    /**
+     * A write the log need not carry: one it already holds (re-applied to a new transaction), or
+     * the checkpoint's own bookkeeping.
+     */
+    void putUnlogged(WriteAheadLog.Change change) {
+      if (change.framedValue() == null) {
+        dbis.get(change.table()).delete(txn, change.key());
+      } else {
+        dbis.get(change.table()).put(txn, change.key(), change.framedValue());
+      }
     }
 
     /** What the batch since the last call wrote to synced tables, in order. */
