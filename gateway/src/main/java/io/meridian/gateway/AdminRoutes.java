@@ -11,7 +11,7 @@ import java.util.Set;
 
 /** {@code /v1/admin/repair}: start and follow Merkle-tree anti-entropy repairs. */
 final class AdminRoutes {
-  private static final String REPAIR = "/v1/admin/repair";
+  static final String REPAIR = "/v1/admin/repair";
   private static final Set<String> START_PARAMETERS = Set.of("keyspace", "peer", "dryRun");
 
   private final RepairService repairs;

@@ -57,7 +57,10 @@ class BadInputTest {
 
   @Test
   void postCounter_invalidJson_is400() {
-    assertProblem(node.post("/v1/counters/fixed", "delta: 1"), 400, "invalid-json");
+    Reply reply = node.post("/v1/counters/fixed", "delta: 1");
+    assertProblem(reply, 400, "invalid-json");
+    // Every CRDT response counts replicas (API.md): none was asked, of the default w.
+    assertThat(reply.header("X-Meridian-Replicas")).isEqualTo("0/1");
     assertCounterUnchanged();
   }
 
@@ -298,6 +301,7 @@ class BadInputTest {
           RawHttp.head("PUT", "/v1/keys/too-big", "Content-Length: " + (MAX_VALUE_BYTES + 1)));
       Reply reply = RawHttp.read(socket.getInputStream());
       assertProblem(reply, 413, "payload-too-large");
+      assertThat(reply.header("X-Meridian-Replicas")).isEqualTo("0/1");
       assertThat(RawHttp.isClosedByServer(socket)).isTrue();
     }
     assertProblem(node.get("/v1/keys/too-big"), 404, "not-found");
@@ -395,6 +399,9 @@ class BadInputTest {
     Reply sets = node.method("PATCH", "/v1/sets/fixed");
     assertProblem(sets, 405, "method-not-allowed");
     assertThat(sets.header("Allow")).contains("GET", "POST", "DELETE");
+    Reply repair = node.method("GET", "/v1/admin/repair");
+    assertProblem(repair, 405, "method-not-allowed");
+    assertThat(repair.header("Allow")).isEqualTo("POST");
     assertCounterUnchanged();
     assertSetUnchanged();
   }
