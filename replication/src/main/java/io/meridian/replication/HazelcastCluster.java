@@ -64,6 +64,9 @@ public final class HazelcastCluster {
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     hazelcast.setProperty("hazelcast.health.monitoring.level", "OFF");
     hazelcast.setProperty("hazelcast.local.localAddress", cluster.host());
+    // Listen on cluster.host only, as every other port does (Hazelcast binds all interfaces
+    // by default, whatever address it advertises).
+    hazelcast.setProperty("hazelcast.socket.bind.any", "false");
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", seconds(cluster.memberTimeoutMs()));
     hazelcast.setProperty(
