@@ -1,5 +1,7 @@
 package io.meridian.gateway;
 
+import io.meridian.core.config.ConfigException;
+import io.meridian.core.config.ConfigLoader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,15 +68,37 @@ final class LocalCluster implements Callable<Integer> {
       return Main.EXIT_BAD_CONFIG;
     }
     List<LocalNode> nodes = plan();
+    int highestBase = 65535 - nodes.get(nodes.size() - 1).raftPort() + basePort;
+    if (basePort < 1 || basePort > highestBase) {
+      // Every node takes four ports counting up from here (HTTP, membership, bus, Raft).
+      System.err.println("meridian: --base-port must be between 1 and " + highestBase);
+      return Main.EXIT_BAD_CONFIG;
+    }
     Files.createDirectories(dataDir);
+    List<Path> configs = new ArrayList<>();
     for (LocalNode node : nodes) {
       Path config = dataDir.resolve(node.id() + ".yaml");
       Files.writeString(config, node.yaml(nodes, dataDir.resolve(node.id()), replicationN()));
-      children.add(launch(node, config));
+      try {
+        // Here, so that a bad --set is one line naming the key, as from `meridian start`.
+        new ConfigLoader().load(Optional.of(config), overrides);
+      } catch (ConfigException e) {
+        System.err.println("meridian: invalid configuration: " + e.getMessage());
+        return Main.EXIT_BAD_CONFIG;
+      }
+      configs.add(config);
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      children.add(launch(nodes.get(i), configs.get(i)));
     }
     Thread stopper = new Thread(this::stopChildren, "local-cluster-stop");
     try {
-      awaitHealthy(nodes);
+      Optional<String> failed = awaitHealthy(nodes);
+      if (failed.isPresent()) {
+        System.err.println("meridian: " + failed.get());
+        // A child refused its configuration (--set): so does the cluster.
+        return exitedWith(Main.EXIT_BAD_CONFIG) ? Main.EXIT_BAD_CONFIG : Main.EXIT_FATAL;
+      }
       for (LocalNode node : nodes) {
         System.out.println(
             node.id() + " (region " + node.region() + "): http://127.0.0.1:" + node.httpPort());
@@ -135,20 +160,31 @@ final class LocalCluster implements Callable<Integer> {
     }
   }
 
-  private void awaitHealthy(List<LocalNode> nodes) throws InterruptedException {
+  /** Waits until every node is healthy; else says which was not, and why. */
+  private Optional<String> awaitHealthy(List<LocalNode> nodes) throws InterruptedException {
     Instant deadline = Instant.now().plus(START_TIMEOUT);
     for (int i = 0; i < nodes.size(); i++) {
       LocalNode node = nodes.get(i);
       while (!healthy(node.httpPort())) {
-        if (!children.get(i).isAlive()) {
-          throw new IllegalStateException(node.id() + " exited during start-up");
+        Process child = children.get(i);
+        if (!child.isAlive()) {
+          return Optional.of(
+              node.id()
+                  + " exited during start-up with code "
+                  + child.exitValue()
+                  + " (see above)");
         }
         if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException(node.id() + " did not become healthy in time");
+          return Optional.of(node.id() + " did not become healthy within " + START_TIMEOUT);
         }
         Thread.sleep(250);
       }
     }
+    return Optional.empty();
+  }
+
+  private boolean exitedWith(int code) {
+    return children.stream().anyMatch(child -> !child.isAlive() && child.exitValue() == code);
   }
 
   private static boolean healthy(int port) {

@@ -9,6 +9,7 @@ import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.HazelcastCluster;
 import io.meridian.replication.ReplicationVerticle;
+import io.meridian.replication.strong.Placement;
 import io.meridian.replication.strong.RatisStrongKeys;
 import io.meridian.replication.strong.StrongKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -24,8 +25,11 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,9 @@ public final class MeridianNode {
   private static final Logger log = LoggerFactory.getLogger(MeridianNode.class);
   private static final long START_TIMEOUT_SECONDS = 120;
   private static final long STOP_TIMEOUT_SECONDS = 30;
+
+  /** The longest start-up waits for strong keys to form before reporting healthy. */
+  private static final Duration STRONG_KEYS_WAIT = Duration.ofSeconds(60);
 
   private final MeridianConfig config;
   private final NodeLifecycle lifecycle = new NodeLifecycle();
@@ -69,6 +76,7 @@ public final class MeridianNode {
   }
 
   private void startParts() {
+    ListenAddresses.check(config);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HybridLogicalClock clock = HybridLogicalClock.system();
     store = openStore(clock, registry);
@@ -113,7 +121,7 @@ public final class MeridianNode {
                 () -> new HttpApiVerticle(services),
                 new DeploymentOptions().setInstances(instances)),
             Stage.HTTP);
-    if (!config.cluster().clustered()) {
+    if (strongKeysCanForm()) {
       awaitStrongLeaders();
     }
     lifecycle.transition(NodeLifecycle.State.SERVING);
@@ -168,16 +176,36 @@ public final class MeridianNode {
   }
 
   /**
-   * A node running alone is every Raft group's only voter: it reports healthy once each group has
-   * elected it, so strong keys work as soon as {@code /health} says so. Bounded: a group that does
-   * not elect in time answers 503 until it does.
+   * Whether strong keys can be placed here: alone, this node hosts every group; in a cluster the
+   * groups are placed once {@value Placement#VOTERS} members have joined, so a cluster whose seeds
+   * name fewer nodes never places them (its strong keys answer 503, see the README).
+   */
+  private boolean strongKeysCanForm() {
+    MeridianConfig.Cluster cluster = config.cluster();
+    if (!cluster.clustered()) {
+      return true;
+    }
+    Set<String> members = new HashSet<>(cluster.seeds());
+    members.add(cluster.host() + ":" + cluster.port());
+    return members.size() >= Placement.VOTERS;
+  }
+
+  /**
+   * Reports healthy only once strong keys work from this node: the groups are placed and every
+   * group it votes in knows its leader (a node running alone is every group's only voter and elects
+   * itself), so a client that waits for {@code /health} does not then meet 503s while the cluster's
+   * groups form. Bounded: a group that has no leader in time answers 503 until it has; a node
+   * restarting alone into a cluster that is down reports healthy after the wait.
    */
   private void awaitStrongLeaders() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long deadline = System.nanoTime() + STRONG_KEYS_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       try {
         List<StrongKeys.GroupStatus> groups = strong.groups().await(5, TimeUnit.SECONDS);
-        if (groups.stream().allMatch(group -> group.leader().isPresent())) {
+        if (!groups.isEmpty()
+            && groups.stream()
+                .filter(group -> !group.role().equals("none"))
+                .allMatch(group -> group.leader().isPresent())) {
           return;
         }
         Thread.sleep(100);

@@ -54,7 +54,30 @@ class StartupTest {
       Outcome outcome = start("http.port=" + taken.getLocalPort());
       assertBadConfig(outcome, "http.port");
       assertThat(outcome.stderr()).contains(String.valueOf(taken.getLocalPort()));
+      // Refused before anything was created: no Raft group directories left behind.
+      assertThat(dataDir.resolve("raft")).doesNotExist();
     }
+  }
+
+  @Test
+  void start_raftPortInUse_exits2NamingTheKey() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Outcome outcome = start("raft.port=" + taken.getLocalPort());
+      assertBadConfig(outcome, "raft.port");
+    }
+  }
+
+  @Test
+  void start_unresolvableHttpHost_exits2NamingTheKey() {
+    Outcome outcome = start("http.host=no-such-host.invalid");
+    assertBadConfig(outcome, "http.host");
+  }
+
+  @Test
+  void start_clusterHostOfAnotherMachine_exits2NamingTheKey() {
+    // 203.0.113.0/24 is reserved for documentation (RFC 5737): never an address of this machine.
+    Outcome outcome = start("cluster.host=203.0.113.7");
+    assertBadConfig(outcome, "cluster.host");
   }
 
   @Test
@@ -86,6 +109,36 @@ class StartupTest {
     Path missing = dataDir.resolve("missing.yaml");
     Outcome outcome = run("start", "--config", missing.toString());
     assertBadConfig(outcome, "missing.yaml");
+  }
+
+  @Test
+  void localCluster_basePortOutOfRange_exits2NamingTheOption() {
+    Outcome outcome =
+        run(
+            "local-cluster",
+            "--nodes-per-region",
+            "1",
+            "--base-port",
+            "70000",
+            "--data-dir",
+            dataDir.toString());
+    assertBadConfig(outcome, "--base-port");
+  }
+
+  @Test
+  void localCluster_badOverride_exits2NamingTheKey() {
+    Outcome outcome =
+        run(
+            "local-cluster",
+            "--nodes-per-region",
+            "1",
+            "--base-port",
+            Integer.toString(TestNode.freePort()),
+            "--data-dir",
+            dataDir.toString(),
+            "--set",
+            "replication.w=5");
+    assertBadConfig(outcome, "replication.w");
   }
 
   private static void assertBadConfig(Outcome outcome, String key) {

@@ -93,7 +93,9 @@ public final class ConfigLoader {
       }
       return node;
     } catch (JacksonException e) {
-      throw new ConfigException(name, "invalid YAML: " + e.getOriginalMessage());
+      // One line (API.md section 1): the parser's message spans several, with a source excerpt.
+      throw new ConfigException(
+          name, "invalid YAML: " + e.getOriginalMessage().strip().replaceAll("\\s*\\R\\s*", "; "));
     } catch (IOException e) {
       throw new ConfigException(name, e.getMessage());
     }

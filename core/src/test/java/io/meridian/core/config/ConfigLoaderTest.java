@@ -122,11 +122,14 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void load_invalidYaml_isAConfigError() throws IOException {
+  void load_invalidYaml_isAConfigErrorOnOneLine() throws IOException {
     Path file = write("node: [unclosed\n");
     assertThatThrownBy(() -> loader.load(Optional.of(file), List.of()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("invalid YAML");
+        .hasMessageContaining("invalid YAML")
+        .hasMessageContaining("line 1")
+        .message()
+        .doesNotContain("\n", "\r");
   }
 
   @Test
