@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -36,16 +38,17 @@ class StartupTest {
     assertBadConfig(outcome, "replication.r");
   }
 
-  @Test
-  void start_unknownKey_exits2NamingTheKey() {
-    Outcome outcome = start("http.bogus=1");
-    assertBadConfig(outcome, "http.bogus");
-  }
-
-  @Test
-  void start_portNotANumber_exits2NamingTheKey() {
-    Outcome outcome = start("http.port=abc");
-    assertBadConfig(outcome, "http.port");
+  /** One setting the node cannot use, and the key its one line must name. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "http.bogus=1, http.bogus",
+    "http.port=abc, http.port",
+    "http.host=no-such-host.invalid, http.host",
+    // 203.0.113.0/24 is reserved for documentation (RFC 5737): never an address of this machine.
+    "cluster.host=203.0.113.7, cluster.host"
+  })
+  void start_unusableSetting_exits2NamingTheKey(String setting, String key) {
+    assertBadConfig(start(setting), key);
   }
 
   @Test
@@ -65,19 +68,6 @@ class StartupTest {
       Outcome outcome = start("raft.port=" + taken.getLocalPort());
       assertBadConfig(outcome, "raft.port");
     }
-  }
-
-  @Test
-  void start_unresolvableHttpHost_exits2NamingTheKey() {
-    Outcome outcome = start("http.host=no-such-host.invalid");
-    assertBadConfig(outcome, "http.host");
-  }
-
-  @Test
-  void start_clusterHostOfAnotherMachine_exits2NamingTheKey() {
-    // 203.0.113.0/24 is reserved for documentation (RFC 5737): never an address of this machine.
-    Outcome outcome = start("cluster.host=203.0.113.7");
-    assertBadConfig(outcome, "cluster.host");
   }
 
   @Test
@@ -113,32 +103,29 @@ class StartupTest {
 
   @Test
   void localCluster_basePortOutOfRange_exits2NamingTheOption() {
-    Outcome outcome =
-        run(
-            "local-cluster",
-            "--nodes-per-region",
-            "1",
-            "--base-port",
-            "70000",
-            "--data-dir",
-            dataDir.toString());
-    assertBadConfig(outcome, "--base-port");
+    assertBadConfig(localCluster("70000"), "--base-port");
   }
 
   @Test
   void localCluster_badOverride_exits2NamingTheKey() {
-    Outcome outcome =
-        run(
-            "local-cluster",
-            "--nodes-per-region",
-            "1",
-            "--base-port",
-            Integer.toString(TestNode.freePort()),
-            "--data-dir",
-            dataDir.toString(),
-            "--set",
-            "replication.w=5");
-    assertBadConfig(outcome, "replication.w");
+    String basePort = Integer.toString(TestNode.freePort());
+    assertBadConfig(localCluster(basePort, "--set", "replication.w=5"), "replication.w");
+  }
+
+  /** {@code meridian local-cluster} of one node on {@code basePort}, then {@code more}. */
+  private Outcome localCluster(String basePort, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "local-cluster",
+                "--nodes-per-region",
+                "1",
+                "--base-port",
+                basePort,
+                "--data-dir",
+                dataDir.toString()));
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
   }
 
   private static void assertBadConfig(Outcome outcome, String key) {
