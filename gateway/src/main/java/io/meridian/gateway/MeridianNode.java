@@ -26,10 +26,8 @@ import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,9 +119,7 @@ public final class MeridianNode {
                 () -> new HttpApiVerticle(services),
                 new DeploymentOptions().setInstances(instances)),
             Stage.HTTP);
-    if (strongKeysCanForm()) {
-      awaitStrongLeaders();
-    }
+    awaitStrongLeaders(membership);
     lifecycle.transition(NodeLifecycle.State.SERVING);
     log.info("serving HTTP on {}:{}", config.http().host(), config.http().port());
   }
@@ -176,30 +172,20 @@ public final class MeridianNode {
   }
 
   /**
-   * Whether strong keys can be placed here: alone, this node hosts every group; in a cluster the
-   * groups are placed once {@value Placement#VOTERS} members have joined, so a cluster whose seeds
-   * name fewer nodes never places them (its strong keys answer 503, see the README).
-   */
-  private boolean strongKeysCanForm() {
-    MeridianConfig.Cluster cluster = config.cluster();
-    if (!cluster.clustered()) {
-      return true;
-    }
-    Set<String> members = new HashSet<>(cluster.seeds());
-    members.add(cluster.host() + ":" + cluster.port());
-    return members.size() >= Placement.VOTERS;
-  }
-
-  /**
    * Reports healthy only once strong keys work from this node: the groups are placed and every
    * group it votes in knows its leader (a node running alone is every group's only voter and elects
    * itself), so a client that waits for {@code /health} does not then meet 503s while the cluster's
-   * groups form. Bounded: a group that has no leader in time answers 503 until it has; a node
-   * restarting alone into a cluster that is down reports healthy after the wait.
+   * groups form. Only while {@value Placement#VOTERS} or more members are there to form them: nodes
+   * started one at a time, each waited for before the next, must not wait for the ones after them
+   * (nor a node restarting into a cluster that is down). Bounded: a group that has no leader in
+   * time answers 503 until it has.
    */
-  private void awaitStrongLeaders() {
+  private void awaitStrongLeaders(Optional<HazelcastClusterManager> membership) {
     long deadline = System.nanoTime() + STRONG_KEYS_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
+      if (membership.isPresent() && membership.get().getNodes().size() < Placement.VOTERS) {
+        return;
+      }
       try {
         List<StrongKeys.GroupStatus> groups = strong.groups().await(5, TimeUnit.SECONDS);
         if (!groups.isEmpty()
