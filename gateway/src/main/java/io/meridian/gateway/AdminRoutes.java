@@ -22,7 +22,7 @@ final class AdminRoutes {
 
   void mount(Router router) {
     router.post(REPAIR).handler(this::start);
-    router.get(REPAIR + "/:id").handler(this::progress);
+    HttpApi.readRoute(router, REPAIR + "/:id").handler(this::progress);
   }
 
   private void start(RoutingContext ctx) {

@@ -36,8 +36,8 @@ final class ClusterRoutes {
   }
 
   void mount(Router router) {
-    router.get("/v1/cluster/status").handler(this::status);
-    router.get("/v1/cluster/ring").handler(this::ring);
+    HttpApi.readRoute(router, "/v1/cluster/status").handler(this::status);
+    HttpApi.readRoute(router, "/v1/cluster/ring").handler(this::ring);
   }
 
   private void status(RoutingContext ctx) {

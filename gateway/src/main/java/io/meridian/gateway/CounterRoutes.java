@@ -27,7 +27,7 @@ final class CounterRoutes {
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
-    router.get(PREFIX + "*").handler(this::get);
+    HttpApi.readRoute(router, PREFIX + "*").handler(this::get);
     router.post(PREFIX + "*").handler(bodyHandler).handler(this::add);
   }
 

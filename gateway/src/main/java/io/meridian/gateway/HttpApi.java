@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -50,6 +51,14 @@ final class HttpApi {
       router.errorHandler(status, ctx -> failure(ctx, status));
     }
     return router;
+  }
+
+  /**
+   * A route for reads: GET, and HEAD as HTTP wants wherever GET is served (the same headers, no
+   * body; Vert.x leaves the body out of a response to HEAD).
+   */
+  static Route readRoute(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /** The raw request body read by the body handler of a route; empty when there was none. */
@@ -155,7 +164,9 @@ final class HttpApi {
     }
     MeridianConfig.Replication replication = services.config().replication();
     int configuredDefault =
-        ctx.request().method() == HttpMethod.GET ? replication.r() : replication.w();
+        ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD
+            ? replication.r()
+            : replication.w();
     int required;
     try {
       required =
@@ -181,20 +192,20 @@ final class HttpApi {
 
   private static String allowed(String path) {
     if (path.startsWith(RegisterRoutes.PREFIX)) {
-      return "GET, PUT, DELETE";
+      return "GET, HEAD, PUT, DELETE";
     }
     if (path.startsWith(CounterRoutes.PREFIX)) {
-      return "GET, POST";
+      return "GET, HEAD, POST";
     }
     if (path.startsWith(StrongRoutes.PREFIX)) {
-      return "GET, PUT, DELETE";
+      return "GET, HEAD, PUT, DELETE";
     }
     if (path.startsWith(SetRoutes.PREFIX)) {
-      return "GET, POST, DELETE";
+      return "GET, HEAD, POST, DELETE";
     }
     if (path.equals(AdminRoutes.REPAIR)) {
       return "POST";
     }
-    return "GET";
+    return "GET, HEAD";
   }
 }

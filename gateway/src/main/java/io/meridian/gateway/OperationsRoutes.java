@@ -18,8 +18,8 @@ final class OperationsRoutes {
   }
 
   void mount(Router router) {
-    router.get("/health").handler(this::health);
-    router.get("/metrics").handler(this::metrics);
+    HttpApi.readRoute(router, "/health").handler(this::health);
+    HttpApi.readRoute(router, "/metrics").handler(this::metrics);
   }
 
   private void health(RoutingContext ctx) {

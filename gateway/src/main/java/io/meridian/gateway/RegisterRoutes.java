@@ -27,7 +27,7 @@ final class RegisterRoutes {
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
-    router.get(PREFIX + "*").handler(this::get);
+    HttpApi.readRoute(router, PREFIX + "*").handler(this::get);
     router.put(PREFIX + "*").handler(bodyHandler).handler(this::put);
     router.delete(PREFIX + "*").handler(this::delete);
   }

@@ -34,7 +34,7 @@ final class SetRoutes {
   }
 
   void mount(Router router, Handler<RoutingContext> bodyHandler) {
-    router.get(PREFIX + "*").handler(this::get);
+    HttpApi.readRoute(router, PREFIX + "*").handler(this::get);
     router.post(PREFIX + "*").handler(bodyHandler).handler(this::update);
     router.delete(PREFIX + "*").handler(this::clear);
   }

@@ -52,6 +52,19 @@ class HttpApiTest {
   }
 
   @Test
+  void headKey_hasTheHeadersOfGet_andNoBody() {
+    Reply put = node.put("/v1/keys/register-head", bytes("hello"), "text/plain");
+    Reply head = node.method("HEAD", "/v1/keys/register-head");
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(head.header("ETag")).isEqualTo(put.header("ETag"));
+    assertThat(head.header("Content-Type")).isEqualTo("text/plain");
+    assertThat(head.header(REPLICAS)).isEqualTo("1/1");
+    assertThat(node.method("HEAD", "/v1/keys/register-head-absent").status()).isEqualTo(404);
+    assertThat(node.method("HEAD", "/health").status()).isEqualTo(200);
+  }
+
+  @Test
   void putKey_versionInBody_equalsEtag() {
     Reply put = node.put("/v1/keys/register-version", "v".getBytes(UTF_8), "text/plain");
     JsonObject body = put.json();

@@ -187,7 +187,7 @@ class StrongKeysApiTest {
     }
     Reply post = node.post("/v1/strong/guarded", "{}");
     assertProblem(post, 405, "method-not-allowed");
-    assertThat(post.header("Allow")).isEqualTo("GET, PUT, DELETE");
+    assertThat(post.header("Allow")).isEqualTo("GET, HEAD, PUT, DELETE");
 
     Reply after = node.get("/v1/strong/guarded");
     assertThat(after.text()).isEqualTo("kept");
