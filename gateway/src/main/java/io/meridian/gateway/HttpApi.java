@@ -170,10 +170,11 @@ final class HttpApi {
     int required;
     try {
       required =
-          Optional.ofNullable(ctx.request().getParam("consistency"))
-              .flatMap(Consistency::byParameter)
-              .map(level -> level.required(replication.n()))
-              .orElse(configuredDefault);
+          Consistency.required(
+              Optional.ofNullable(ctx.request().getParam("consistency"))
+                  .flatMap(Consistency::byParameter),
+              replication.n(),
+              configuredDefault);
     } catch (RuntimeException e) {
       required = configuredDefault; // a query string that does not even decode
     }

@@ -35,7 +35,7 @@ public enum Consistency {
    * Replicas a request needs: those its {@code consistency} asks for out of {@code n}, or the
    * configured default ({@code replication.w} or {@code .r}) when it asks for nothing.
    */
-  static int required(Optional<Consistency> consistency, int n, int configuredDefault) {
+  public static int required(Optional<Consistency> consistency, int n, int configuredDefault) {
     return consistency.map(c -> c.required(n)).orElse(configuredDefault);
   }
 
