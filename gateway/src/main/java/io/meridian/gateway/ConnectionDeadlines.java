@@ -1,5 +1,6 @@
 package io.meridian.gateway;
 
+import io.meridian.core.config.MeridianConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -28,11 +29,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConnectionDeadlines {
   private final long timeoutNanos;
+  private final MeridianConfig.Replication replication;
   private final Map<HttpConnection, Long> awaitingHead = new LinkedHashMap<>();
   private final Map<RoutingContext, Long> inFlight = new LinkedHashMap<>();
 
-  ConnectionDeadlines(Vertx vertx, long timeoutMillis) {
+  /**
+   * @param replication the replica counts a CRDT request cut off here reports (0 of those)
+   */
+  ConnectionDeadlines(Vertx vertx, long timeoutMillis, MeridianConfig.Replication replication) {
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    this.replication = replication;
     vertx.setPeriodic(Math.max(50, timeoutMillis / 8), sweep -> sweep());
   }
 
@@ -87,6 +93,7 @@ final class ConnectionDeadlines {
     int status = request.isEnded() ? 504 : 408;
     long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
     ctx.response().putHeader("Connection", "close");
+    Problems.countNoReplicas(request, replication);
     Problems.send(
         ctx.response(),
         Problems.forStatus(

@@ -28,7 +28,11 @@ final class Explanations {
   static void respond(RoutingContext ctx, Coordinator coordinator, DataKey key) {
     coordinator
         .explain(key)
-        .onSuccess(copies -> ctx.json(toJson(key, copies)))
+        .onSuccess(
+            copies -> {
+              ctx.response().putHeader(Problems.REPLICAS_HEADER, Responses.replicas(copies));
+              ctx.json(toJson(key, copies.value()));
+            })
         .onFailure(ctx::fail);
   }
 

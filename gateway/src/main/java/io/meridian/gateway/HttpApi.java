@@ -1,7 +1,6 @@
 package io.meridian.gateway;
 
 import io.meridian.core.config.MeridianConfig;
-import io.meridian.replication.Consistency;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +9,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Optional;
 
 /**
  * Assembles the HTTP API of API.md section 3 into a router: limits first, then the keyspace,
@@ -134,7 +132,7 @@ final class HttpApi {
   }
 
   private void failure(RoutingContext ctx, int registeredStatus) {
-    countNoReplicas(ctx);
+    Problems.countNoReplicas(ctx.request(), services.config().replication());
     Throwable failure = ctx.failure();
     if (failure != null) {
       Problems.respond(ctx, failure);
@@ -145,40 +143,6 @@ final class HttpApi {
       ctx.response().putHeader("Allow", allowed(ctx.request().path()));
     }
     Problems.send(ctx.response(), Problems.forStatus(status, detail(ctx, status)));
-  }
-
-  /**
-   * Every response of a CRDT keyspace says how many replicas acknowledged it (API.md section 3); a
-   * request refused before any replica was asked (bad input, a body over the limit) says 0 of those
-   * its consistency level would have needed (the configured default when the level itself is what
-   * is wrong).
-   */
-  private void countNoReplicas(RoutingContext ctx) {
-    String path = ctx.request().path();
-    if (path == null
-        || ctx.response().headers().contains(Problems.REPLICAS_HEADER)
-        || !(path.startsWith(RegisterRoutes.PREFIX)
-            || path.startsWith(CounterRoutes.PREFIX)
-            || path.startsWith(SetRoutes.PREFIX))) {
-      return;
-    }
-    MeridianConfig.Replication replication = services.config().replication();
-    int configuredDefault =
-        ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD
-            ? replication.r()
-            : replication.w();
-    int required;
-    try {
-      required =
-          Consistency.required(
-              Optional.ofNullable(ctx.request().getParam("consistency"))
-                  .flatMap(Consistency::byParameter),
-              replication.n(),
-              configuredDefault);
-    } catch (RuntimeException e) {
-      required = configuredDefault; // a query string that does not even decode
-    }
-    ctx.response().putHeader(Problems.REPLICAS_HEADER, "0/" + required);
   }
 
   private static String detail(RoutingContext ctx, int status) {

@@ -42,12 +42,14 @@ final class HttpApiVerticle extends VerticleBase {
             .setHttp2ClearTextEnabled(http.h2c())
             .setCompressionSupported(false)
             .setTcpNoDelay(true);
-    ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, http.requestTimeoutMs());
+    ConnectionDeadlines deadlines =
+        new ConnectionDeadlines(vertx, http.requestTimeoutMs(), services.config().replication());
     server =
         vertx
             .createHttpServer(options)
             .connectionHandler(deadlines::onConnection)
-            .invalidRequestHandler(HttpApiVerticle::invalidRequest)
+            .invalidRequestHandler(
+                request -> invalidRequest(request, services.config().replication()))
             .requestHandler(new HttpApi(services).router(vertx, deadlines));
     return server.listen();
   }
@@ -58,7 +60,8 @@ final class HttpApiVerticle extends VerticleBase {
   }
 
   /** Requests Netty could not decode: oversized header block or request line, or garbage. */
-  private static void invalidRequest(HttpServerRequest request) {
+  private static void invalidRequest(
+      HttpServerRequest request, MeridianConfig.Replication replication) {
     DecoderResult result = request.decoderResult();
     Throwable cause = result.cause();
     int status = 400;
@@ -74,6 +77,7 @@ final class HttpApiVerticle extends VerticleBase {
       }
     }
     request.response().putHeader("Connection", "close");
+    Problems.countNoReplicas(request, replication);
     Problems.send(request.response(), Problems.forStatus(status, detail));
     request.connection().close();
   }

@@ -2,13 +2,18 @@ package io.meridian.gateway;
 
 import io.meridian.core.OperationRejectedException;
 import io.meridian.core.StoreException;
+import io.meridian.core.config.MeridianConfig;
+import io.meridian.replication.Consistency;
 import io.meridian.replication.ReplicationException;
 import io.meridian.replication.strong.StrongKeyException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +43,41 @@ final class Problems {
           Map.entry(507, "Insufficient Storage"));
 
   private Problems() {}
+
+  /**
+   * Every response of a CRDT keyspace says how many replicas acknowledged it (API.md section 3). A
+   * request answered without a count of its own — refused before any replica was asked (bad input,
+   * a body over the limit, a header block too large) or cut off by a connection deadline before its
+   * coordinator answered — says 0 of those its consistency level needs: none acknowledged it to
+   * this response. The level is the configured default when the level itself is what is wrong.
+   */
+  static void countNoReplicas(HttpServerRequest request, MeridianConfig.Replication replication) {
+    String path = request.path();
+    HttpServerResponse response = request.response();
+    if (path == null
+        || response.headers().contains(REPLICAS_HEADER)
+        || !(path.startsWith(RegisterRoutes.PREFIX)
+            || path.startsWith(CounterRoutes.PREFIX)
+            || path.startsWith(SetRoutes.PREFIX))) {
+      return;
+    }
+    int configuredDefault =
+        request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD
+            ? replication.r()
+            : replication.w();
+    int required;
+    try {
+      required =
+          Consistency.required(
+              Optional.ofNullable(request.getParam("consistency"))
+                  .flatMap(Consistency::byParameter),
+              replication.n(),
+              configuredDefault);
+    } catch (RuntimeException e) {
+      required = configuredDefault; // a query string that does not even decode
+    }
+    response.putHeader(REPLICAS_HEADER, "0/" + required);
+  }
 
   /** A problem response for {@code failure}, unless a response has already begun. */
   static void respond(RoutingContext ctx, Throwable failure) {

@@ -384,6 +384,7 @@ class BadInputTest {
             node.port(),
             RawHttp.head("GET", "/v1/counters/fixed", "X-Padding: " + "p".repeat(9000)));
     assertProblem(reply, 431, "headers-too-large");
+    assertThat(reply.header("X-Meridian-Replicas")).isEqualTo("0/1");
   }
 
   // --- Methods and parameters ----------------------------------------------------------------

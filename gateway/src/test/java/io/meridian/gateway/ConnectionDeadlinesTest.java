@@ -3,6 +3,7 @@ package io.meridian.gateway;
 import static io.meridian.gateway.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meridian.core.config.MeridianConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -31,7 +32,9 @@ class ConnectionDeadlinesTest {
     CompletableFuture<HttpServer> started = new CompletableFuture<>();
     vertx.runOnContext(
         go -> {
-          ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, DEADLINE_MILLIS);
+          ConnectionDeadlines deadlines =
+              new ConnectionDeadlines(
+                  vertx, DEADLINE_MILLIS, new MeridianConfig.Replication(3, 2, 2, 1_000));
           Router router = Router.router(vertx);
           router.route().handler(deadlines::onRequest);
           router
@@ -61,20 +64,38 @@ class ConnectionDeadlinesTest {
 
   @Test
   void requestReceivedWhole_butNotAnsweredInTime_gets504OutcomeUnknown() throws IOException {
-    String body = "{\"value\": \"v\"}";
-    Reply reply =
-        RawHttp.exchange(
-            server.actualPort(),
-            RawHttp.head(
-                    "PUT",
-                    "/v1/strong/k",
-                    "Content-Type: application/json",
-                    "Content-Length: " + body.length())
-                + body);
+    Reply reply = exchangeJson("PUT", "/v1/strong/k", "{\"value\": \"v\"}");
 
     assertThat(handedOn).as("the handler received the whole request").isDone();
     String detail = assertProblem(reply, 504, "timeout").getString("detail");
     assertThat(detail).contains("may still be applied");
     assertThat(reply.header("Connection")).isEqualTo("close");
+  }
+
+  @Test
+  void crdtRequestCutOff_saysNoReplicaAcknowledgedIt() throws IOException {
+    Reply reply = exchangeJson("POST", "/v1/counters/c?consistency=all", "{\"delta\": 1}");
+
+    assertProblem(reply, 504, "timeout");
+    assertThat(reply.header("X-Meridian-Replicas")).isEqualTo("0/3");
+  }
+
+  @Test
+  void strongRequestCutOff_hasNoReplicaCount() throws IOException {
+    Reply reply = RawHttp.exchange(server.actualPort(), RawHttp.head("GET", "/v1/strong/k"));
+
+    assertProblem(reply, 504, "timeout");
+    assertThat(reply.header("X-Meridian-Replicas")).isNull();
+  }
+
+  private Reply exchangeJson(String method, String target, String body) throws IOException {
+    return RawHttp.exchange(
+        server.actualPort(),
+        RawHttp.head(
+                method,
+                target,
+                "Content-Type: application/json",
+                "Content-Length: " + body.length())
+            + body);
   }
 }

@@ -300,6 +300,19 @@ class HttpApiTest {
     assertThat(elements(node.get("/v1/sets/set-clear-context").json())).containsExactly("c");
   }
 
+  @Test
+  void explain_showsEveryReplicasCopy_andCountsThemAsARead() {
+    node.post("/v1/counters/counter-explained", "{\"delta\": 3}");
+    Reply explained = node.get("/v1/counters/counter-explained?explain=true");
+    assertThat(explained.status()).isEqualTo(200);
+    assertThat(explained.header(REPLICAS)).isEqualTo("1/1");
+    JsonObject body = explained.json();
+    assertThat(body.getBoolean("equal")).isTrue();
+    JsonObject replica = body.getJsonArray("replicas").getJsonObject(0);
+    assertThat(replica.getBoolean("present")).isTrue();
+    assertThat(replica.getJsonObject("version").getLong("value")).isEqualTo(3);
+  }
+
   // --- Consistency ---------------------------------------------------------------------------
 
   @ParameterizedTest

@@ -33,9 +33,10 @@ public interface Coordinator {
 
   /**
    * Every reachable replica's copy of {@code key}, in every region, for an operator to see whether
-   * they agree ({@code ?explain=true}).
+   * they agree ({@code ?explain=true}); counted as a read is, inside this region: the copies that
+   * answered of the key's replicas here.
    */
-  Future<List<ReplicaCopy>> explain(DataKey key);
+  Future<Replicated<List<ReplicaCopy>>> explain(DataKey key);
 
   /** One replica's copy of a key; empty if it never saw the key. */
   record ReplicaCopy(String node, String region, Optional<Crdt<?>> state) {}

@@ -67,7 +67,7 @@ final class LocalCoordinator implements Coordinator {
   }
 
   @Override
-  public Future<List<ReplicaCopy>> explain(DataKey key) {
+  public Future<Replicated<List<ReplicaCopy>>> explain(DataKey key) {
     return viaProtocol.explain(key);
   }
 

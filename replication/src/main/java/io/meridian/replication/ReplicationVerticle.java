@@ -22,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -304,18 +305,23 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
       }
 
       @Override
-      public Future<List<ReplicaCopy>> explain(DataKey key) {
+      public Future<Replicated<List<ReplicaCopy>>> explain(DataKey key) {
+        String region = config.node().region();
         return onProtocolContext(
             () ->
                 node.explain(key)
                     .map(
                         copies -> {
-                          List<ReplicaCopy> result = new java.util.ArrayList<>();
+                          List<ReplicaCopy> result = new ArrayList<>();
                           copies.forEach(
                               (id, state) ->
                                   result.add(
                                       new ReplicaCopy(id, node.regionOf(id).orElse("?"), state)));
-                          return result;
+                          int answeredHere =
+                              (int) result.stream().filter(c -> c.region().equals(region)).count();
+                          int replicasHere =
+                              node.preferenceLists(key).getOrDefault(region, List.of()).size();
+                          return new Replicated<>(result, answeredHere, Math.max(1, replicasHere));
                         }));
       }
     };

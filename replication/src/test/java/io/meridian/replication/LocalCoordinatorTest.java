@@ -85,7 +85,7 @@ class LocalCoordinatorTest {
     }
 
     @Override
-    public Future<List<ReplicaCopy>> explain(DataKey key) {
+    public Future<Replicated<List<ReplicaCopy>>> explain(DataKey key) {
       throw new AssertionError("not asked");
     }
   }
