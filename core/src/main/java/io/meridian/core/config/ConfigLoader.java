@@ -1,6 +1,8 @@
 package io.meridian.core.config;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,6 +36,8 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // A key written twice is a mistake whichever copy was meant; YAML would keep the last.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
   }
 
@@ -93,12 +97,27 @@ public final class ConfigLoader {
       }
       return node;
     } catch (JacksonException e) {
+      Optional<String> duplicate = duplicateKey(e);
+      if (duplicate.isPresent()) {
+        throw new ConfigException(duplicate.get(), "is given more than once in " + name);
+      }
       // One line (API.md section 1): the parser's message spans several, with a source excerpt.
       throw new ConfigException(
           name, "invalid YAML: " + e.getOriginalMessage().strip().replaceAll("\\s*\\R\\s*", "; "));
     } catch (IOException e) {
       throw new ConfigException(name, e.getMessage());
     }
+  }
+
+  /** The dotted key a parser refused as a duplicate in its mapping, if that is the failure. */
+  private static Optional<String> duplicateKey(JacksonException failure) {
+    if (!(failure instanceof StreamReadException read)
+        || !failure.getOriginalMessage().startsWith("Duplicate field")
+        || read.getProcessor() == null) {
+      return Optional.empty();
+    }
+    String pointer = read.getProcessor().getParsingContext().pathAsPointer().toString();
+    return Optional.of(pointer.substring(1).replace('/', '.'));
   }
 
   /** Copies {@code source} onto {@code target} key by key, refusing keys the schema lacks. */

@@ -122,6 +122,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_keyGivenTwiceInFile_namesTheKey() throws IOException {
+    Path file = write("http:\n  port: 8081\n  host: 127.0.0.1\n  port: 8082\n");
+    assertThatThrownBy(() -> loader.load(Optional.of(file), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .extracting(e -> ((ConfigException) e).key())
+        .isEqualTo("http.port");
+  }
+
+  @Test
   void load_invalidYaml_isAConfigErrorOnOneLine() throws IOException {
     Path file = write("node: [unclosed\n");
     assertThatThrownBy(() -> loader.load(Optional.of(file), List.of()))
