@@ -96,6 +96,7 @@ public final class MeridianNode {
     LocalReplica replica = new LocalReplica(store, identity.replicaId(), clock);
     // Before joining the membership: a restarted voter takes part in its Raft groups at once.
     strong = RatisStrongKeys.start(config, store);
+    strong.bindMetrics(registry);
     Optional<HazelcastClusterManager> membership = startVertx(registry);
     ReplicationVerticle replication =
         new ReplicationVerticle(config, replica, store, registry, membership);

@@ -3,12 +3,14 @@ package io.meridian.gateway;
 import static io.meridian.gateway.ProblemAssert.assertProblem;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -206,6 +208,23 @@ class StrongKeysApiTest {
       assertThat(group.getString("role")).isIn("leader", "candidate", "follower");
       assertThat(group.getLong("term")).isNotNull();
     }
+  }
+
+  @Test
+  void metrics_sayEveryGroupHasThisNodeAsLeader() {
+    assertThat(node.put("/v1/strong/metrics", bytes("v"), "text/plain").status()).isEqualTo(200);
+    // The gauges read a snapshot taken every second.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              String text = node.get("/metrics").text();
+              for (int group = 0; group < 8; group++) {
+                assertThat(text)
+                    .contains("meridian_strong_group_has_leader{group=\"" + group + "\"} 1.0")
+                    .contains("meridian_strong_group_is_leader{group=\"" + group + "\"} 1.0");
+              }
+            });
   }
 
   private static Reply put(String path, String value, String header, String headerValue) {

@@ -9,6 +9,7 @@ import io.meridian.core.Table;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.CoalescingExecutor;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -843,6 +844,25 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   }
 
   // ---- status ------------------------------------------------------------------------------
+
+  /**
+   * Publishes the groups' leaders and terms as gauges in {@code registry} ({@link
+   * StrongKeyMetrics}), refreshed every second on the set-up thread.
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    StrongKeyMetrics metrics = new StrongKeyMetrics(groupCount, self.id(), registry);
+    setup.scheduleWithFixedDelay(
+        () -> {
+          try {
+            metrics.update(groupStatus());
+          } catch (RuntimeException e) {
+            log.debug("strong-key metrics not refreshed: {}", e.toString());
+          }
+        },
+        0,
+        1,
+        TimeUnit.SECONDS);
+  }
 
   @Override
   public Future<List<GroupStatus>> groups() {

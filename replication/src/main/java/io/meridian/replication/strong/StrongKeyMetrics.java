@@ -1,0 +1,70 @@
+package io.meridian.replication.strong;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The Raft groups of strong keys as this node sees them, for alerting: per group ({@code group}
+ * tag, its index) whether it has a leader, whether this node is that leader, and its term — what
+ * operators of etcd watch as {@code etcd_server_has_leader} and {@code etcd_server_is_leader}.
+ *
+ * <p>The gauges read the latest {@link #update snapshot} rather than asking Ratis: a scrape runs on
+ * an HTTP event loop, and looking up a division may wait for one that is starting. A group the node
+ * knows nothing of yet (strong keys not placed) has no leader.
+ */
+final class StrongKeyMetrics {
+  private volatile List<StrongKeys.GroupStatus> latest = List.of();
+
+  StrongKeyMetrics(int groups, String self, MeterRegistry registry) {
+    for (int index = 0; index < groups; index++) {
+      String group = Integer.toString(index);
+      gauge(
+          registry,
+          "meridian.strong.group.has.leader",
+          "1 when this node knows a leader of the group",
+          group,
+          index,
+          status -> status.leader().isPresent() ? 1 : 0);
+      gauge(
+          registry,
+          "meridian.strong.group.is.leader",
+          "1 when this node leads the group",
+          group,
+          index,
+          status -> status.leader().filter(self::equals).isPresent() ? 1 : 0);
+      gauge(
+          registry,
+          "meridian.strong.group.term",
+          "the group's Raft term as this node knows it",
+          group,
+          index,
+          status -> status.term().orElse(0L));
+    }
+  }
+
+  /** Replaces the snapshot the gauges read. */
+  void update(List<StrongKeys.GroupStatus> groups) {
+    latest = List.copyOf(groups);
+  }
+
+  private void gauge(
+      MeterRegistry registry,
+      String name,
+      String description,
+      String group,
+      int index,
+      ToDoubleFunction<StrongKeys.GroupStatus> value) {
+    Gauge.builder(
+            name, this, metrics -> metrics.status(index).map(value::applyAsDouble).orElse(0.0))
+        .description(description)
+        .tag("group", group)
+        .register(registry);
+  }
+
+  private Optional<StrongKeys.GroupStatus> status(int index) {
+    return latest.stream().filter(status -> status.index() == index).findFirst();
+  }
+}

@@ -1,0 +1,59 @@
+package io.meridian.replication.strong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StrongKeyMetricsTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final StrongKeyMetrics metrics = new StrongKeyMetrics(3, "n1", registry);
+
+  @Test
+  void beforeAnySnapshot_noGroupHasALeader() {
+    for (String group : List.of("0", "1", "2")) {
+      assertThat(gauge("meridian.strong.group.has.leader", group)).isZero();
+      assertThat(gauge("meridian.strong.group.is.leader", group)).isZero();
+    }
+  }
+
+  @Test
+  void snapshot_setsLeaderPresenceLeadershipAndTermPerGroup() {
+    metrics.update(
+        List.of(
+            status(0, Optional.of("n1"), Optional.of(4L), "leader"),
+            status(1, Optional.of("n2"), Optional.of(7L), "follower"),
+            status(2, Optional.empty(), Optional.of(9L), "candidate")));
+
+    assertThat(gauge("meridian.strong.group.has.leader", "0")).isEqualTo(1);
+    assertThat(gauge("meridian.strong.group.is.leader", "0")).isEqualTo(1);
+    assertThat(gauge("meridian.strong.group.term", "0")).isEqualTo(4);
+    assertThat(gauge("meridian.strong.group.has.leader", "1")).isEqualTo(1);
+    assertThat(gauge("meridian.strong.group.is.leader", "1")).isZero();
+    assertThat(gauge("meridian.strong.group.term", "1")).isEqualTo(7);
+    assertThat(gauge("meridian.strong.group.has.leader", "2")).isZero();
+    assertThat(gauge("meridian.strong.group.term", "2")).isEqualTo(9);
+  }
+
+  @Test
+  void aLaterSnapshot_replacesTheEarlierOne() {
+    metrics.update(List.of(status(0, Optional.of("n1"), Optional.of(4L), "leader")));
+    metrics.update(List.of(status(0, Optional.empty(), Optional.of(5L), "follower")));
+
+    assertThat(gauge("meridian.strong.group.has.leader", "0")).isZero();
+    assertThat(gauge("meridian.strong.group.is.leader", "0")).isZero();
+    assertThat(gauge("meridian.strong.group.term", "0")).isEqualTo(5);
+  }
+
+  private double gauge(String name, String group) {
+    return registry.get(name).tag("group", group).gauge().value();
+  }
+
+  private static StrongKeys.GroupStatus status(
+      int index, Optional<String> leader, Optional<Long> term, String role) {
+    return new StrongKeys.GroupStatus(
+        index, "group-" + index, leader, term, role, List.of("n1", "n2", "n3"));
+  }
+}
