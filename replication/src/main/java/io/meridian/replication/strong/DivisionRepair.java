@@ -208,7 +208,7 @@ final class DivisionRepair {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      retryLater(id, RatisStrongKeys.describe(e));
+      retryLater(id, Causes.describe(e));
     }
   }
 

@@ -9,6 +9,7 @@ import io.meridian.core.Table;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
 import io.meridian.replication.CoalescingExecutor;
+import io.meridian.replication.strong.GroupCalls.Mode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,29 +38,23 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.impl.RaftClientImpl;
-import org.apache.ratis.client.impl.UnorderedAsync;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
-import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -125,6 +120,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final DivisionRepair repair;
   private final ExecutorService lookups;
   private final LocalLeader localLeader;
+  private final GroupCalls groupCalls;
   private volatile Active active;
 
   /**
@@ -213,6 +209,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             new LinkedBlockingQueue<>(),
             daemon("meridian-strong-lookup"));
     this.localLeader = new LocalLeader(server, lookups);
+    this.groupCalls =
+        new GroupCalls(self, clientId, nonces, localLeader, retryPolicy, tuning, closed::get);
     this.repair =
         new DivisionRepair(
             server,
@@ -362,11 +360,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       keys.close();
       if (isBindFailure(e)) {
         throw new ConfigException(
-            "raft.port", host + ":" + port + " is not available (" + describe(e) + ")");
+            "raft.port", host + ":" + port + " is not available (" + Causes.describe(e) + ")");
       }
       throw new ConfigException(
           "node.dataDir",
-          "the Raft state under " + raftDir + " cannot be used (" + describe(e) + ")");
+          "the Raft state under " + raftDir + " cannot be used (" + Causes.describe(e) + ")");
     }
     return keys;
   }
@@ -445,7 +443,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         add.join();
       } catch (CompletionException e) {
         if (!(e.getCause() instanceof AlreadyExistsException)) {
-          throw new IllegalStateException("cannot add a Raft group: " + describe(e), e);
+          throw new IllegalStateException("cannot add a Raft group: " + Causes.describe(e), e);
         }
       }
     }
@@ -486,7 +484,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   private GroupBatcher batcher(Placement.Group group, RaftClientImpl client, Mode mode) {
     return new GroupBatcher(
-        (command, deadline) -> sendTo(group, client, command, mode, deadline),
+        (command, deadline) -> groupCalls.send(group, client, command, mode, deadline),
         this::nonce,
         System::nanoTime,
         calls,
@@ -544,13 +542,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     return call(() -> read(command, mode).thenApply(RatisStrongKeys::valueOf));
   }
 
-  /** How a command travels. */
-  private enum Mode {
-    WRITE,
-    LINEARIZABLE_READ,
-    STALE_READ
-  }
-
   /** Writes go through their group's batcher: alone when the group is idle, batched if not. */
   private CompletableFuture<StrongReply> write(StrongCommand.Single command) {
     Active current = active;
@@ -576,7 +567,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     if (mode == Mode.LINEARIZABLE_READ) {
       return current.readers().get(group.index()).submit(command, deadline);
     }
-    return sendTo(group, current.readClients().get(group.index()), command, mode, deadline);
+    return groupCalls.send(
+        group, current.readClients().get(group.index()), command, mode, deadline);
   }
 
   private static CompletableFuture<StrongReply> notPlaced() {
@@ -587,209 +579,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 + " members with Raft addresses, and every seed to have joined (or "
                 + PlacementAgreement.SEEDS_GRACE_MILLIS / 1000
                 + " s to have passed)"));
-  }
-
-  /**
-   * Sends {@code command} to the key's group: writes and linearizable reads straight to this node's
-   * division when it leads the group ({@link LocalLeader}), everything else through a Raft client.
-   */
-  private CompletableFuture<StrongReply> sendTo(
-      Placement.Group group,
-      RaftClientImpl client,
-      StrongCommand command,
-      Mode mode,
-      long deadlineNanos) {
-    StrongRequest request = new StrongRequest(clientId, nonces.finishedBelow(), command);
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.encode()));
-    if (mode == Mode.STALE_READ || !group.hasVoter(self.id())) {
-      return viaClient(group, client, command, message, mode, deadlineNanos, Resend.NONE);
-    }
-    Optional<CompletableFuture<RaftClientReply>> local =
-        localLeader.submit(RaftGroupId.valueOf(group.raftId()), message);
-    if (local.isEmpty()) {
-      return viaClient(group, client, command, message, mode, deadlineNanos, Resend.NONE);
-    }
-    long remainingNanos = Math.max(1, deadlineNanos - System.nanoTime());
-    return local
-        .get()
-        .thenApply(RatisStrongKeys::successful)
-        .orTimeout(remainingNanos, TimeUnit.NANOSECONDS)
-        .handle(
-            (reply, failure) -> {
-              if (failure == null) {
-                return CompletableFuture.completedFuture(decode(reply));
-              }
-              Throwable cause = unwrap(failure);
-              // Anything may go again through a client: a copy of a write that the division did
-              // append is applied at most once (ClientSession).
-              StrongRetryPolicy.Attempts attempt = new StrongRetryPolicy.Attempts(deadlineNanos);
-              attempt.failedWith(cause);
-              if (deadlineNanos - System.nanoTime() > 0) {
-                return viaClient(
-                    group,
-                    client,
-                    command,
-                    message,
-                    mode,
-                    deadlineNanos,
-                    new Resend(null, attempt.maybeApplied()));
-              }
-              return CompletableFuture.<StrongReply>failedFuture(
-                  failure(cause, attempt, mode == Mode.WRITE));
-            })
-        .thenCompose(reply -> reply);
-  }
-
-  /**
-   * Where a request goes again after an earlier call for it failed, and whether any attempt so far
-   * may have appended it (for a write). {@code target} null: where the mode sends it first.
-   */
-  private record Resend(RaftPeerId target, boolean maybeApplied) {
-    static final Resend NONE = new Resend(null, false);
-  }
-
-  /**
-   * Sends {@code message} through the group's Raft client, which retries it (same call id) until
-   * the deadline. A call that still failed in time is sent again as a new call, to the next voter,
-   * after a pause: the Raft client gives up on a peer that no longer hosts the group (one whose
-   * division is being repaired) and on an entry its leader appended but failed to track, where a
-   * write's outcome is unknown. Reads may go any number of times; a copy of a write that was
-   * applied before is recognised by the state machine ({@link ClientSession}) and answered with
-   * that copy's reply.
-   */
-  private CompletableFuture<StrongReply> viaClient(
-      Placement.Group group,
-      RaftClientImpl client,
-      StrongCommand command,
-      Message message,
-      Mode mode,
-      long deadlineNanos,
-      Resend resend) {
-    StrongRetryPolicy.Attempts attempts =
-        retryPolicy.begin(command.nonce(), deadlineNanos, resend.target() != null);
-    if (resend.maybeApplied()) {
-      attempts.followsAnUnknownOutcome();
-    }
-    CompletableFuture<RaftClientReply> sent =
-        switch (mode) {
-          case WRITE ->
-              UnorderedAsync.send(
-                  RaftClientRequest.writeRequestType(), message, resend.target(), client);
-          // Through the log, not by ReadIndex (see the class notes).
-          case LINEARIZABLE_READ ->
-              UnorderedAsync.send(
-                  RaftClientRequest.writeRequestType(), message, resend.target(), client);
-          case STALE_READ ->
-              UnorderedAsync.send(
-                  RaftClientRequest.staleReadRequestType(0),
-                  message,
-                  resend.target() != null
-                      ? resend.target()
-                      : RaftPeerId.valueOf(otherVoter(group).id()),
-                  client);
-        };
-    long guardMillis = tuning.requestDeadline().plus(tuning.attemptTimeout()).toMillis() + 1_000;
-    return sent.orTimeout(guardMillis, TimeUnit.MILLISECONDS)
-        .handle(
-            (reply, failure) -> {
-              retryPolicy.finish(command.nonce());
-              if (failure == null) {
-                return CompletableFuture.completedFuture(decode(reply));
-              }
-              Throwable cause = unwrap(failure);
-              long pauseNanos = tuning.retryPause().toNanos();
-              if (!closed.get()
-                  && !(cause instanceof StrongKeyException)
-                  && deadlineNanos - System.nanoTime() > pauseNanos) {
-                attempts.failedWith(cause);
-                Resend again =
-                    new Resend(nextTarget(group, client, resend, cause), attempts.maybeApplied());
-                // Run on the JDK's delay thread itself: sending is asynchronous and brief, and a
-                // bounded pool could refuse the task and leave the request unanswered.
-                Executor later =
-                    CompletableFuture.delayedExecutor(
-                        pauseNanos, TimeUnit.NANOSECONDS, Runnable::run);
-                return CompletableFuture.supplyAsync(
-                        () ->
-                            viaClient(group, client, command, message, mode, deadlineNanos, again),
-                        later)
-                    .thenCompose(resent -> resent);
-              }
-              return CompletableFuture.<StrongReply>failedFuture(
-                  failure(cause, attempts, mode == Mode.WRITE));
-            })
-        .thenCompose(reply -> reply);
-  }
-
-  /**
-   * Where a failed call goes next: the leader a "not leader" answer suggested, else the voter after
-   * the one last tried (a Raft client sent to a peer that no longer hosts the group keeps that peer
-   * as its leader).
-   */
-  private static RaftPeerId nextTarget(
-      Placement.Group group, RaftClientImpl client, Resend last, Throwable cause) {
-    if (cause instanceof NotLeaderException notLeader && notLeader.getSuggestedLeader() != null) {
-      return notLeader.getSuggestedLeader().getId();
-    }
-    return voterAfter(group, last.target() != null ? last.target() : client.getLeaderId());
-  }
-
-  /** The voter after {@code peer} in the group's order (the first when {@code peer} is none). */
-  private static RaftPeerId voterAfter(Placement.Group group, RaftPeerId peer) {
-    List<RaftMember> voters = group.voters();
-    int at = -1;
-    for (int i = 0; i < voters.size(); i++) {
-      if (peer != null && voters.get(i).id().equals(peer.toString())) {
-        at = i;
-      }
-    }
-    return RaftPeerId.valueOf(voters.get((at + 1) % voters.size()).id());
-  }
-
-  /** The reply of a request submitted to a division, or its exception thrown. */
-  private static RaftClientReply successful(RaftClientReply reply) {
-    if (reply.getException() != null) {
-      throw new CompletionException(reply.getException());
-    }
-    return reply;
-  }
-
-  private static StrongReply decode(RaftClientReply reply) {
-    return StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
-  }
-
-  private RaftMember otherVoter(Placement.Group group) {
-    return group.voters().stream()
-        .filter(v -> !v.id().equals(self.id()))
-        .findFirst()
-        .orElse(group.voters().get(0));
-  }
-
-  private StrongKeyException failure(
-      Throwable failure, StrongRetryPolicy.Attempts attempts, boolean write) {
-    Throwable cause = unwrap(failure);
-    if (cause instanceof StrongKeyException strong) {
-      return strong;
-    }
-    attempts.failedWith(cause);
-    String within = " within " + tuning.requestDeadline().toMillis() + " ms";
-    if (!write) {
-      return StrongKeyException.unavailable(
-          "no majority of the key's Raft group answered the read"
-              + within
-              + ": "
-              + describe(cause));
-    }
-    if (attempts.maybeApplied() || cause instanceof TimeoutException) {
-      return StrongKeyException.timeout(
-          "no majority of the key's Raft group confirmed the write"
-              + within
-              + " ("
-              + describe(cause)
-              + "); it may or may not be applied");
-    }
-    return StrongKeyException.unavailable(
-        "no leader of the key's Raft group took the write" + within + ": " + describe(cause));
   }
 
   private static Long revisionOf(String key, StrongReply reply) {
@@ -829,7 +618,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     result.whenComplete(
         (value, failure) -> {
           if (failure != null) {
-            unwrapped.completeExceptionally(unwrap(failure));
+            unwrapped.completeExceptionally(Causes.unwrap(failure));
           } else {
             unwrapped.complete(value);
           }
@@ -986,31 +775,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  static String describe(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
-  }
-
-  private static String firstLine(String message) {
-    int newline = message.indexOf('\n');
-    String line = newline < 0 ? message : message.substring(0, newline);
-    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
