@@ -211,7 +211,7 @@ class StrongKeysApiTest {
   }
 
   @Test
-  void metrics_sayEveryGroupHasThisNodeAsLeader() {
+  void metrics_sayEveryGroupHasThisNodeAsLeader_elected_atLeastOnce() {
     assertThat(node.put("/v1/strong/metrics", bytes("v"), "text/plain").status()).isEqualTo(200);
     // The gauges read a snapshot taken every second.
     await()
@@ -222,7 +222,10 @@ class StrongKeysApiTest {
               for (int group = 0; group < 8; group++) {
                 assertThat(text)
                     .contains("meridian_strong_group_has_leader{group=\"" + group + "\"} 1.0")
-                    .contains("meridian_strong_group_is_leader{group=\"" + group + "\"} 1.0");
+                    .contains("meridian_strong_group_is_leader{group=\"" + group + "\"} 1.0")
+                    .contains("meridian_strong_group_leader_changes_total{group=\"" + group + "\"}")
+                    .doesNotContain(
+                        "meridian_strong_group_leader_changes_total{group=\"" + group + "\"} 0.0");
               }
             });
   }

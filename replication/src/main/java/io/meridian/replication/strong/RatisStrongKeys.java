@@ -105,6 +105,10 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final int groupCount;
   private final boolean readsFromLocalState;
   private final Map<UUID, StrongStateMachine> machines = new ConcurrentHashMap<>();
+
+  /** Per group, how many times this node learned of a new leader (for the metrics). */
+  private final Map<UUID, AtomicLong> leaderChanges = new ConcurrentHashMap<>();
+
   private final StrongRetryPolicy retryPolicy;
   private final ScheduledExecutorService setup;
   private final ExecutorService calls;
@@ -196,7 +200,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                                 uuid,
                                 store,
                                 replies,
-                                () -> requestRepair(groupId, "applying to storage failed"))))
+                                () -> requestRepair(groupId, "applying to storage failed"),
+                                () ->
+                                    leaderChanges
+                                        .computeIfAbsent(uuid, any -> new AtomicLong())
+                                        .incrementAndGet())))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
@@ -635,11 +643,19 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   // ---- status ------------------------------------------------------------------------------
 
   /**
-   * Publishes the groups' leaders and terms as gauges in {@code registry} ({@link
-   * StrongKeyMetrics}), refreshed every second on the set-up thread.
+   * Publishes the groups' leaders, terms and leader changes in {@code registry} ({@link
+   * StrongKeyMetrics}), the first two refreshed every second on the set-up thread.
    */
   public void bindMetrics(MeterRegistry registry) {
-    StrongKeyMetrics metrics = new StrongKeyMetrics(groupCount, self.id(), registry);
+    StrongKeyMetrics metrics =
+        new StrongKeyMetrics(
+            groupCount,
+            self.id(),
+            registry,
+            raftId ->
+                Optional.ofNullable(leaderChanges.get(UUID.fromString(raftId)))
+                    .map(AtomicLong::get)
+                    .orElse(0L));
     setup.scheduleWithFixedDelay(
         () -> {
           try {

@@ -1,15 +1,18 @@
 package io.meridian.replication.strong;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The Raft groups of strong keys as this node sees them, for alerting: per group ({@code group}
- * tag, its index) whether it has a leader, whether this node is that leader, and its term — what
- * operators of etcd watch as {@code etcd_server_has_leader} and {@code etcd_server_is_leader}.
+ * tag, its index) whether it has a leader, whether this node is that leader, its term, and how
+ * often its leader changed — what operators of etcd watch as {@code etcd_server_has_leader}, {@code
+ * etcd_server_is_leader} and {@code etcd_server_leader_changes_seen_total}.
  *
  * <p>The gauges read the latest {@link #update snapshot} rather than asking Ratis: a scrape runs on
  * an HTTP event loop, and looking up a division may wait for one that is starting. A group the node
@@ -18,9 +21,26 @@ import java.util.function.ToDoubleFunction;
 final class StrongKeyMetrics {
   private volatile List<StrongKeys.GroupStatus> latest = List.of();
 
-  StrongKeyMetrics(int groups, String self, MeterRegistry registry) {
+  /**
+   * @param leaderChangesOf how many times this node learned of a new leader of a group, by the
+   *     group's Raft id
+   */
+  StrongKeyMetrics(
+      int groups, String self, MeterRegistry registry, ToLongFunction<String> leaderChangesOf) {
     for (int index = 0; index < groups; index++) {
       String group = Integer.toString(index);
+      int at = index;
+      FunctionCounter.builder(
+              "meridian.strong.group.leader.changes",
+              this,
+              metrics ->
+                  metrics
+                      .status(at)
+                      .map(status -> (double) leaderChangesOf.applyAsLong(status.raftId()))
+                      .orElse(0.0))
+          .description("how many times this node learned of a new leader of the group")
+          .tag("group", group)
+          .register(registry);
       gauge(
           registry,
           "meridian.strong.group.has.leader",

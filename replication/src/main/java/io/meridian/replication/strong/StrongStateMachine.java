@@ -20,6 +20,8 @@ import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -86,6 +88,7 @@ final class StrongStateMachine extends BaseStateMachine {
   private final Store store;
   private final Executor replies;
   private final Runnable onFatal;
+  private final Runnable onNewLeader;
   private final byte[] metaKey;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final AtomicBoolean failed = new AtomicBoolean();
@@ -129,12 +132,15 @@ final class StrongStateMachine extends BaseStateMachine {
    *     reply path inside its open transaction
    * @param onFatal called once if a storage failure leaves this replica unable to go on (not when
    *     the storage was closed: the node is stopping)
+   * @param onNewLeader called each time this replica learns of a new leader of the group
    */
-  StrongStateMachine(UUID group, Store store, Executor replies, Runnable onFatal) {
+  StrongStateMachine(
+      UUID group, Store store, Executor replies, Runnable onFatal, Runnable onNewLeader) {
     this.group = group;
     this.store = store;
     this.replies = replies;
     this.onFatal = onFatal;
+    this.onNewLeader = onNewLeader;
     this.metaKey = StrongRecord.metaKey(group);
   }
 
@@ -297,6 +303,13 @@ final class StrongStateMachine extends BaseStateMachine {
           }
         });
     return new Applying(reply, stored);
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+    if (newLeader != null) {
+      onNewLeader.run();
+    }
   }
 
   /**

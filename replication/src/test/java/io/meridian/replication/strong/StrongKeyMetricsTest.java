@@ -3,13 +3,17 @@ package io.meridian.replication.strong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class StrongKeyMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final StrongKeyMetrics metrics = new StrongKeyMetrics(3, "n1", registry);
+  private final Map<String, Long> leaderChanges = new HashMap<>();
+  private final StrongKeyMetrics metrics =
+      new StrongKeyMetrics(3, "n1", registry, raftId -> leaderChanges.getOrDefault(raftId, 0L));
 
   @Test
   void beforeAnySnapshot_noGroupHasALeader() {
@@ -45,6 +49,27 @@ class StrongKeyMetricsTest {
     assertThat(gauge("meridian.strong.group.has.leader", "0")).isZero();
     assertThat(gauge("meridian.strong.group.is.leader", "0")).isZero();
     assertThat(gauge("meridian.strong.group.term", "0")).isEqualTo(5);
+  }
+
+  @Test
+  void leaderChanges_areCountedPerGroupByItsRaftId() {
+    metrics.update(
+        List.of(
+            status(0, Optional.of("n1"), Optional.of(4L), "leader"),
+            status(1, Optional.of("n2"), Optional.of(7L), "follower")));
+    leaderChanges.put("group-1", 3L);
+
+    assertThat(leaderChanges("0")).isZero();
+    assertThat(leaderChanges("1")).isEqualTo(3);
+    assertThat(leaderChanges("2")).as("a group not placed yet").isZero();
+  }
+
+  private double leaderChanges(String group) {
+    return registry
+        .get("meridian.strong.group.leader.changes")
+        .tag("group", group)
+        .functionCounter()
+        .count();
   }
 
   private double gauge(String name, String group) {

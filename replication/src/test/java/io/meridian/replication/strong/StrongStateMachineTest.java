@@ -516,7 +516,7 @@ class StrongStateMachineTest {
             .build();
     storage.initialize();
     open.add(storage);
-    StrongStateMachine machine = new StrongStateMachine(GROUP, store, replies, onFatal);
+    StrongStateMachine machine = new StrongStateMachine(GROUP, store, replies, onFatal, () -> {});
     machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
     return machine;
   }
