@@ -45,10 +45,14 @@ final class RegisterRoutes {
             Responses.notFound(c, read, "key '" + key.key() + "' does not exist");
             return;
           }
+          String etag = etag(register.timestamp());
+          c.response().putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read));
+          if (NotModified.answered(c, etag)) {
+            return;
+          }
           c.response()
-              .putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read))
               .putHeader("Content-Type", register.contentType())
-              .putHeader("ETag", etag(register.timestamp()))
+              .putHeader("ETag", etag)
               .end(Buffer.buffer(register.value()));
         });
   }

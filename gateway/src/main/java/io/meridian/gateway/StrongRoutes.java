@@ -44,9 +44,13 @@ final class StrongRoutes {
                 Problems.respond(ctx, ApiException.notFound("key '" + key + "' does not exist"));
                 return;
               }
+              String etag = etag(value.get().revision());
+              if (NotModified.answered(ctx, etag)) {
+                return;
+              }
               ctx.response()
                   .putHeader("Content-Type", value.get().contentType())
-                  .putHeader("ETag", etag(value.get().revision()))
+                  .putHeader("ETag", etag)
                   .end(Buffer.buffer(value.get().bytes()));
             })
         .onFailure(ctx::fail);

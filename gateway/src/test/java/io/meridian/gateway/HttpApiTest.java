@@ -65,6 +65,27 @@ class HttpApiTest {
   }
 
   @Test
+  void getKey_ifNoneMatchOfTheCurrentVersion_is304WithoutBody_elseTheValue() {
+    String etag =
+        node.put("/v1/keys/register-conditional", bytes("v1"), "text/plain").header("ETag");
+
+    Reply unchanged =
+        node.send(node.request("/v1/keys/register-conditional").header("If-None-Match", etag));
+    assertThat(unchanged.status()).isEqualTo(304);
+    assertThat(unchanged.body()).isEmpty();
+    assertThat(unchanged.header("ETag")).isEqualTo(etag);
+    assertThat(unchanged.header(REPLICAS)).isEqualTo("1/1");
+
+    String newer =
+        node.put("/v1/keys/register-conditional", bytes("v2"), "text/plain").header("ETag");
+    Reply changed =
+        node.send(node.request("/v1/keys/register-conditional").header("If-None-Match", etag));
+    assertThat(changed.status()).isEqualTo(200);
+    assertThat(changed.text()).isEqualTo("v2");
+    assertThat(changed.header("ETag")).isEqualTo(newer);
+  }
+
+  @Test
   void putKey_versionInBody_equalsEtag() {
     Reply put = node.put("/v1/keys/register-version", "v".getBytes(UTF_8), "text/plain");
     JsonObject body = put.json();

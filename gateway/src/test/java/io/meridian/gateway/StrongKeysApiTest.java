@@ -112,6 +112,22 @@ class StrongKeysApiTest {
   }
 
   @Test
+  void get_ifNoneMatchOfTheCurrentRevision_is304WithoutBody() {
+    long revision = revision(put("/v1/strong/conditional", "a", "If-None-Match", "*"));
+
+    Reply unchanged =
+        send(node.request("/v1/strong/conditional").header("If-None-Match", "W/" + etag(revision)));
+    assertThat(unchanged.status()).isEqualTo(304);
+    assertThat(unchanged.body()).isEmpty();
+    assertThat(unchanged.header("ETag")).isEqualTo(etag(revision));
+
+    Reply other =
+        send(node.request("/v1/strong/conditional").header("If-None-Match", etag(revision + 1)));
+    assertThat(other.status()).isEqualTo(200);
+    assertThat(other.text()).isEqualTo("a");
+  }
+
+  @Test
   void get_ofAnAbsentKey_is404() {
     assertProblem(node.get("/v1/strong/never-written"), 404, "not-found");
     assertProblem(node.get("/v1/strong/never-written?consistency=stale"), 404, "not-found");
