@@ -61,6 +61,9 @@ final class LocalCluster implements Callable<Integer> {
 
   private final List<Process> children = new ArrayList<>();
 
+  /** The threads that copy each child's output, prefixed; joined on stop for its last lines. */
+  private final List<Thread> pumps = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (regions < 1 || regions > 9 || nodesPerRegion < 1 || nodesPerRegion > 9) {
@@ -144,6 +147,7 @@ final class LocalCluster implements Callable<Integer> {
     Thread pump = new Thread(() -> prefixOutput(node.id(), process), "log-" + node.id());
     pump.setDaemon(true);
     pump.start();
+    pumps.add(pump);
     return process;
   }
 
@@ -201,7 +205,9 @@ final class LocalCluster implements Callable<Integer> {
   }
 
   private void stopChildren() {
-    children.forEach(Process::destroy);
+    // SIGTERM through the process handle: Process.destroy also closes the child's output pipe,
+    // which would cut off its last lines.
+    children.forEach(child -> child.toHandle().destroy());
     for (Process child : children) {
       try {
         if (!child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -212,7 +218,16 @@ final class LocalCluster implements Callable<Integer> {
         Thread.currentThread().interrupt();
       }
     }
+    // The children's last lines (draining, stopped) may still be in the pipes when they exit.
+    for (Thread pump : pumps) {
+      try {
+        pump.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     children.clear();
+    pumps.clear();
   }
 
   /** One planned node and the ports it gets: HTTP, membership, event bus, Raft. */

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -40,6 +41,22 @@ final class FreePorts {
       }
     }
     return List.copyOf(ports);
+  }
+
+  /**
+   * A port {@code base} such that {@code base + offset} is free for every offset (as {@code
+   * local-cluster --base-port} lays its nodes' ports out).
+   */
+  static int baseWithFree(int... offsets) {
+    int high = ephemeralLow();
+    int maxOffset = Arrays.stream(offsets).max().orElse(0);
+    SplittableRandom random = new SplittableRandom();
+    while (true) {
+      int base = random.nextInt(LOW, Math.max(LOW + 1, high - maxOffset));
+      if (Arrays.stream(offsets).allMatch(offset -> isFree(base + offset))) {
+        return base;
+      }
+    }
   }
 
   /** The first port of {@code net.ipv4.ip_local_port_range}, or Linux's default. */

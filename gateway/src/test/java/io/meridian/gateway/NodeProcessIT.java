@@ -47,6 +47,7 @@ class NodeProcessIT {
   void destroyProcesses() throws InterruptedException {
     for (Process process : processes) {
       if (process.isAlive()) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly); // local-cluster's nodes
         process.destroyForcibly();
         process.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS);
       }
@@ -100,6 +101,44 @@ class NodeProcessIT {
     NodeProcess second = start(data, "second");
     load.assertDurableIn(second);
     assertThat(second.putKey("after-restart").version()).isGreaterThan(load.highestVersion());
+  }
+
+  @Test
+  void localCluster_sigterm_stopsItsNodes_andShowsTheirLastLines() throws Exception {
+    int basePort = FreePorts.baseWithFree(0, 100, 200, 300);
+    Path log = dir.resolve("local-cluster.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                MeridianHome.path().resolve("bin/meridian").toString(),
+                "local-cluster",
+                "--nodes-per-region",
+                "1",
+                "--base-port",
+                Integer.toString(basePort),
+                "--data-dir",
+                dir.resolve("cluster").toString())
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder.environment().put("MERIDIAN_OPTS", "-Xmx256m");
+    Process process = builder.start();
+    processes.add(process);
+    await()
+        .atMost(STARTUP)
+        .pollInterval(Duration.ofMillis(250))
+        .failFast("local-cluster exited; see " + log, () -> !process.isAlive())
+        .until(() -> Files.readString(log, UTF_8).contains("local cluster is up"));
+    List<ProcessHandle> nodes = process.descendants().toList();
+    assertThat(nodes).isNotEmpty();
+
+    process.destroy(); // SIGTERM
+    assertThat(process.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    String output = Files.readString(log, UTF_8);
+    assertThat(process.exitValue()).as("exit code; log:%n%s", output).isZero();
+    assertThat(nodes).noneMatch(ProcessHandle::isAlive);
+    assertThat(output)
+        .containsPattern("\\[r1n1\\] .*MeridianNode - draining")
+        .containsPattern("\\[r1n1\\] .*MeridianNode - stopped");
   }
 
   /** Starts {@code bin/meridian start} on a free port and waits until it answers /health. */
