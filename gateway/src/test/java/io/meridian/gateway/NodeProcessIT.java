@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -107,27 +108,18 @@ class NodeProcessIT {
   void localCluster_sigterm_stopsItsNodes_andShowsTheirLastLines() throws Exception {
     int basePort = FreePorts.baseWithFree(0, 100, 200, 300);
     Path log = dir.resolve("local-cluster.log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                MeridianHome.path().resolve("bin/meridian").toString(),
+    Process process =
+        launch(
+            List.of(
                 "local-cluster",
                 "--nodes-per-region",
                 "1",
                 "--base-port",
                 Integer.toString(basePort),
                 "--data-dir",
-                dir.resolve("cluster").toString())
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    builder.environment().put("MERIDIAN_OPTS", "-Xmx256m");
-    Process process = builder.start();
-    processes.add(process);
-    await()
-        .atMost(STARTUP)
-        .pollInterval(Duration.ofMillis(250))
-        .failFast("local-cluster exited; see " + log, () -> !process.isAlive())
-        .until(() -> Files.readString(log, UTF_8).contains("local cluster is up"));
+                dir.resolve("cluster").toString()),
+            log);
+    awaitReady(process, log, () -> Files.readString(log, UTF_8).contains("local cluster is up"));
     List<ProcessHandle> nodes = process.descendants().toList();
     assertThat(nodes).isNotEmpty();
 
@@ -144,13 +136,22 @@ class NodeProcessIT {
   /** Starts {@code bin/meridian start} on a free port and waits until it answers /health. */
   private NodeProcess start(Path dataDir, String name) throws IOException {
     int port = TestNode.freePort();
-    List<String> command =
-        new ArrayList<>(List.of(MeridianHome.path().resolve("bin/meridian").toString(), "start"));
+    List<String> args = new ArrayList<>(List.of("start"));
     for (String setting : TestNode.config(port, dataDir)) {
-      command.add("--set");
-      command.add(setting);
+      args.add("--set");
+      args.add(setting);
     }
     Path log = dir.resolve(name + ".log");
+    NodeProcess node = new NodeProcess(launch(args, log), port, log, client());
+    awaitReady(node.process(), log, node::isHealthy);
+    return node;
+  }
+
+  /** Starts {@code bin/meridian} with {@code args}, its output in {@code log}; stopped after. */
+  private Process launch(List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(MeridianHome.path().resolve("bin/meridian").toString());
+    command.addAll(args);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(dir.toFile())
@@ -159,13 +160,15 @@ class NodeProcessIT {
     builder.environment().put("MERIDIAN_OPTS", "-Xmx256m");
     Process process = builder.start();
     processes.add(process);
-    NodeProcess node = new NodeProcess(process, port, log, client());
+    return process;
+  }
+
+  private static void awaitReady(Process process, Path log, Callable<Boolean> ready) {
     await()
         .atMost(STARTUP)
         .pollInterval(Duration.ofMillis(250))
-        .failFast("the node process exited; see " + log, () -> !process.isAlive())
-        .until(node::isHealthy);
-    return node;
+        .failFast("the process exited; see " + log, () -> !process.isAlive())
+        .until(ready);
   }
 
   private static HttpClient client() {
