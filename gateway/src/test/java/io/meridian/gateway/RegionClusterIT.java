@@ -168,6 +168,12 @@ class RegionClusterIT {
       assertThat(read.status()).as("quorum read: %s", read).isEqualTo(200);
       assertThat(read.header(Problems.REPLICAS_HEADER)).isEqualTo("2/2");
       assertThat(read.json().getLong("value")).isEqualTo(6);
+      Reply explained = cluster.get(1, "/v1/counters/q?explain=true");
+      assertThat(explained.status()).as("explain: %s", explained).isEqualTo(200);
+      assertThat(explained.header(Problems.REPLICAS_HEADER))
+          .as("the copies that answered of the key's 3 replicas")
+          .isEqualTo("2/3");
+      assertThat(explained.json().getJsonArray("replicas")).hasSize(2);
       long hintsAfterQuorumWrites =
           cluster.hintsPendingFor(0, down) + cluster.hintsPendingFor(1, down);
       assertThat(hintsAfterQuorumWrites)
