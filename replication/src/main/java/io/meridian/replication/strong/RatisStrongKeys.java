@@ -111,6 +111,13 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   private final StrongRetryPolicy retryPolicy;
   private final ScheduledExecutorService setup;
+
+  /**
+   * Refreshes the metrics' snapshot: its own thread, as a division lookup can wait while the
+   * division is being built, and placement work on {@link #setup} must not wait behind it.
+   */
+  private final ScheduledExecutorService metricsRefresh;
+
   private final ExecutorService calls;
   private final Executor replies;
 
@@ -167,6 +174,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         new StrongRetryPolicy(
             TimeDuration.valueOf(tuning.retryPause().toMillis(), TimeUnit.MILLISECONDS));
     this.setup = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-setup"));
+    this.metricsRefresh = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-metrics"));
     this.calls =
         new ThreadPoolExecutor(
             2,
@@ -644,7 +652,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
 
   /**
    * Publishes the groups' leaders, terms and leader changes in {@code registry} ({@link
-   * StrongKeyMetrics}), the first two refreshed every second on the set-up thread.
+   * StrongKeyMetrics}), the first two refreshed every second.
    */
   public void bindMetrics(MeterRegistry registry) {
     StrongKeyMetrics metrics =
@@ -656,7 +664,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 Optional.ofNullable(leaderChanges.get(UUID.fromString(raftId)))
                     .map(AtomicLong::get)
                     .orElse(0L));
-    setup.scheduleWithFixedDelay(
+    metricsRefresh.scheduleWithFixedDelay(
         () -> {
           try {
             metrics.update(groupStatus());
@@ -768,6 +776,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       return;
     }
     setup.shutdownNow();
+    metricsRefresh.shutdownNow();
     repairs.shutdownNow();
     lookups.shutdownNow();
     Active current = active;
