@@ -3,19 +3,21 @@ package io.meridian.gateway;
 import io.meridian.core.config.MeridianConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * Assembles the HTTP API of API.md section 3 into a router: limits first, then the keyspace,
  * cluster and operations routes, and one failure path that turns everything into a problem.
  */
 final class HttpApi {
-  private static final int[] ROUTER_ERRORS = {400, 404, 405, 413, 500};
+  private static final int[] ROUTER_ERRORS = {400, 403, 404, 405, 413, 500};
   private static final String BODY = "meridian.body";
 
   private final NodeServices services;
@@ -30,6 +32,10 @@ final class HttpApi {
     RouteMetrics metrics = new RouteMetrics(services.registry());
     router.route().handler(metrics::onRequest);
     router.route().handler(deadlines::onRequest);
+    List<String> corsOrigins = services.config().http().corsOrigins();
+    if (!corsOrigins.isEmpty()) {
+      router.route().handler(CrossOrigin.handler(corsOrigins));
+    }
 
     Handler<RoutingContext> body = bodyWithin(limits.maxValueBytes());
     JsonBodies bodies = new JsonBodies(limits.maxValueBytes(), limits.maxSetElementBytes());
@@ -134,11 +140,14 @@ final class HttpApi {
   private void failure(RoutingContext ctx, int registeredStatus) {
     Problems.countNoReplicas(ctx.request(), services.config().replication());
     Throwable failure = ctx.failure();
-    if (failure != null) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : registeredStatus;
+    // vertx-web's CORS handler refuses an origin with 403 and a bare VertxException: the status is
+    // the answer, not an internal error.
+    boolean refusal = failure instanceof VertxException && status >= 400 && status < 500;
+    if (failure != null && !refusal) {
       Problems.respond(ctx, failure);
       return;
     }
-    int status = ctx.statusCode() > 0 ? ctx.statusCode() : registeredStatus;
     if (status == 405) {
       ctx.response().putHeader("Allow", allowed(ctx.request().path()));
     }
@@ -148,6 +157,10 @@ final class HttpApi {
   private static String detail(RoutingContext ctx, int status) {
     return switch (status) {
       case 400 -> "the request path or query string is malformed (invalid percent-encoding?)";
+      case 403 ->
+          "the origin "
+              + ctx.request().getHeader("Origin")
+              + " is not allowed to call this API (http.corsOrigins)";
       case 404 -> "no resource at " + ctx.request().path();
       case 405 -> ctx.request().method() + " is not supported on " + ctx.request().path();
       case 413 -> "the request body is too large";

@@ -29,6 +29,7 @@ final class Problems {
   private static final Map<Integer, String> TITLES =
       Map.ofEntries(
           Map.entry(400, "Bad Request"),
+          Map.entry(403, "Forbidden"),
           Map.entry(404, "Not Found"),
           Map.entry(405, "Method Not Allowed"),
           Map.entry(408, "Request Timeout"),
@@ -123,6 +124,7 @@ final class Problems {
     String type =
         switch (status) {
           case 400 -> "bad-request";
+          case 403 -> "forbidden";
           case 404 -> "not-found";
           case 405 -> "method-not-allowed";
           case 408 -> "request-timeout";

@@ -62,13 +62,27 @@ public record MeridianConfig(
       long idleTimeoutMs,
       long requestTimeoutMs,
       int maxHeaderBytes,
-      boolean h2c) {
+      boolean h2c,
+      List<String> corsOrigins) {
+    /** A browser origin: a scheme, a host and an optional port, with nothing after them. */
+    private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s?#]+");
+
     public Http {
       require(host != null && !host.isBlank(), "http.host", "must not be empty");
       requireRange(port, 1, 65535, "http.port");
       requireRange(idleTimeoutMs, 100, 3_600_000, "http.idleTimeoutMs");
       requireRange(requestTimeoutMs, 100, 600_000, "http.requestTimeoutMs");
       requireRange(maxHeaderBytes, 1024, 65536, "http.maxHeaderBytes");
+      require(corsOrigins != null, "http.corsOrigins", "must be a list of origins");
+      corsOrigins = List.copyOf(corsOrigins);
+      for (String origin : corsOrigins) {
+        require(
+            origin.equals("*") ? corsOrigins.size() == 1 : ORIGIN.matcher(origin).matches(),
+            "http.corsOrigins",
+            origin.equals("*")
+                ? "'*' allows every origin and cannot be listed with others"
+                : "'" + origin + "' is not an origin like https://app.example.com[:port]");
+      }
     }
 
     public Duration idleTimeout() {

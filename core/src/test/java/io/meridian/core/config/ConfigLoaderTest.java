@@ -115,6 +115,34 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_corsOrigins_areOffByDefault_andTakeOriginsOrOneStar() {
+    assertThat(loader.load(Optional.empty(), List.of()).http().corsOrigins()).isEmpty();
+    assertThat(
+            loader
+                .load(
+                    Optional.empty(),
+                    List.of("http.corsOrigins=[https://app.example.com, http://localhost:3000]"))
+                .http()
+                .corsOrigins())
+        .containsExactly("https://app.example.com", "http://localhost:3000");
+    assertThat(
+            loader.load(Optional.empty(), List.of("http.corsOrigins=[\"*\"]")).http().corsOrigins())
+        .containsExactly("*");
+  }
+
+  @Test
+  void load_corsOriginWithAPath_orStarAmongOthers_namesTheKey() {
+    for (String origins :
+        List.of("[https://app.example.com/]", "[app.example.com]", "[\"*\", https://a.example]")) {
+      assertThatThrownBy(
+              () -> loader.load(Optional.empty(), List.of("http.corsOrigins=" + origins)))
+          .as(origins)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("http.corsOrigins:");
+    }
+  }
+
+  @Test
   void load_missingFile_isAConfigError() {
     assertThatThrownBy(() -> loader.load(Optional.of(dir.resolve("absent.yaml")), List.of()))
         .isInstanceOf(ConfigException.class)
