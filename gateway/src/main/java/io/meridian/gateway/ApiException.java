@@ -29,6 +29,10 @@ final class ApiException extends RuntimeException {
     return new ApiException(404, "not-found", detail);
   }
 
+  static ApiException preconditionFailed(String detail) {
+    return new ApiException(412, "precondition-failed", detail);
+  }
+
   int status() {
     return status;
   }

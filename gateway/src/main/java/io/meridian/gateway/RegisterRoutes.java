@@ -5,6 +5,7 @@ import io.meridian.core.Keyspace;
 import io.meridian.core.Operation;
 import io.meridian.crdt.LwwRegister;
 import io.meridian.replication.Coordinator;
+import io.meridian.replication.strong.Precondition;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -66,13 +67,60 @@ final class RegisterRoutes {
         new Operation.RegisterPut(
             value,
             contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType);
-    write(ctx, key, operation, params);
+    Precondition precondition = WritePreconditions.of(ctx, true, "version");
+    write(ctx, key, operation, params, precondition);
   }
 
   private void delete(RoutingContext ctx) {
     DataKey key = key(ctx);
     RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
-    write(ctx, key, new Operation.RegisterDelete(), params);
+    Precondition precondition = WritePreconditions.of(ctx, false, "version");
+    write(ctx, key, new Operation.RegisterDelete(), params, precondition);
+  }
+
+  /**
+   * A conditional write first reads the key at the request's consistency and writes only if the
+   * condition holds for what the read found (412 otherwise, with the version found in {@code
+   * ETag}). This is a check, not a compare-and-set: a write that lands between the read and this
+   * write (from another client, or in another region) is not seen, and the later timestamp wins as
+   * always. It stops a client from overwriting a version it never saw, as Riak's conditional PUTs
+   * do; an atomic compare-and-set is what {@code /v1/strong} is for.
+   */
+  private void write(
+      RoutingContext ctx,
+      DataKey key,
+      Operation operation,
+      RequestParams params,
+      Precondition precondition) {
+    if (precondition instanceof Precondition.None) {
+      write(ctx, key, operation, params);
+      return;
+    }
+    coordinator
+        .read(key, params.consistency())
+        .onSuccess(
+            read -> {
+              long current =
+                  read.value()
+                      .map(LwwRegister.class::cast)
+                      .filter(register -> !register.isEmpty() && !register.isTombstone())
+                      .map(LwwRegister::timestamp)
+                      .orElse(0L);
+              if (precondition.holds(current)) {
+                write(ctx, key, operation, params);
+                return;
+              }
+              ctx.response().putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read));
+              if (current > 0) {
+                ctx.response().putHeader("ETag", etag(current));
+              }
+              ctx.fail(
+                  ApiException.preconditionFailed(
+                      current > 0
+                          ? "key '" + key.key() + "' is at version " + current
+                          : "key '" + key.key() + "' does not exist"));
+            })
+        .onFailure(ctx::fail);
   }
 
   private void write(RoutingContext ctx, DataKey key, Operation operation, RequestParams params) {

@@ -59,7 +59,7 @@ final class StrongRoutes {
   private void put(RoutingContext ctx) {
     String key = key(ctx);
     RequestParams.of(ctx.queryParams(), Set.of());
-    Precondition precondition = precondition(ctx, true);
+    Precondition precondition = WritePreconditions.of(ctx, true, "revision");
     byte[] value = HttpApi.body(ctx).getBytes();
     String contentType = ctx.request().getHeader("Content-Type");
     strong
@@ -75,7 +75,7 @@ final class StrongRoutes {
   private void delete(RoutingContext ctx) {
     String key = key(ctx);
     RequestParams.of(ctx.queryParams(), Set.of());
-    Precondition precondition = precondition(ctx, false);
+    Precondition precondition = WritePreconditions.of(ctx, false, "revision");
     strong
         .delete(key, precondition)
         .onSuccess(revision -> written(ctx, key, revision))
@@ -109,48 +109,6 @@ final class StrongRoutes {
                               + "'");
                 })
         .orElse(false);
-  }
-
-  /** The precondition of {@code If-Match} / {@code If-None-Match}; none without either. */
-  private static Precondition precondition(RoutingContext ctx, boolean createAllowed) {
-    String ifMatch = ctx.request().getHeader("If-Match");
-    String ifNoneMatch = ctx.request().getHeader("If-None-Match");
-    if (ifMatch != null && ifNoneMatch != null) {
-      throw ApiException.badRequest(
-          "invalid-precondition", "send If-Match or If-None-Match, not both");
-    }
-    if (ifNoneMatch != null) {
-      if (!createAllowed || !ifNoneMatch.trim().equals("*")) {
-        throw ApiException.badRequest(
-            "invalid-precondition",
-            createAllowed
-                ? "If-None-Match supports only * (create if absent)"
-                : "If-None-Match is not supported on DELETE");
-      }
-      return new Precondition.Absent();
-    }
-    if (ifMatch == null) {
-      return new Precondition.None();
-    }
-    String tag = ifMatch.trim();
-    if (tag.equals("*")) {
-      return new Precondition.Exists();
-    }
-    if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-      tag = tag.substring(1, tag.length() - 1);
-    }
-    long revision;
-    try {
-      revision = Long.parseLong(tag);
-    } catch (NumberFormatException e) {
-      revision = 0;
-    }
-    if (revision <= 0) {
-      throw ApiException.badRequest(
-          "invalid-precondition",
-          "If-Match must be one revision as an entity tag (\"7\") or *, not '" + ifMatch + "'");
-    }
-    return new Precondition.RevisionIs(revision);
   }
 
   private static String etag(long revision) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -83,6 +84,90 @@ class HttpApiTest {
     assertThat(changed.status()).isEqualTo(200);
     assertThat(changed.text()).isEqualTo("v2");
     assertThat(changed.header("ETag")).isEqualTo(newer);
+  }
+
+  @Test
+  void putKey_ifMatchOfTheVersionRead_writes_anOlderVersion_is412AndChangesNothing() {
+    String path = "/v1/keys/register-if-match";
+    String first = node.put(path, bytes("v1"), "text/plain").header("ETag");
+    String second = node.put(path, bytes("v2"), "text/plain").header("ETag");
+
+    Reply stale = node.send(conditionalPut(path, "If-Match", first, "lost update"));
+    assertProblem(stale, 412, "precondition-failed");
+    assertThat(stale.header("ETag")).as("the version found").isEqualTo(second);
+    assertThat(stale.header(REPLICAS)).isEqualTo("1/1");
+    assertThat(node.get(path).text()).isEqualTo("v2");
+
+    Reply current = node.send(conditionalPut(path, "If-Match", second, "v3"));
+    assertThat(current.status()).isEqualTo(200);
+    assertThat(node.get(path).text()).isEqualTo("v3");
+    assertThat(node.get(path).header("ETag")).isEqualTo(current.header("ETag"));
+  }
+
+  @Test
+  void putKey_ifNoneMatchStar_createsOnlyWhenAbsent_ifMatchStar_onlyWhenPresent() {
+    String path = "/v1/keys/register-create";
+    assertProblem(
+        node.send(conditionalPut(path, "If-Match", "*", "x")), 412, "precondition-failed");
+    assertThat(node.get(path).status()).isEqualTo(404);
+
+    assertThat(node.send(conditionalPut(path, "If-None-Match", "*", "first")).status())
+        .isEqualTo(200);
+    assertProblem(
+        node.send(conditionalPut(path, "If-None-Match", "*", "second")),
+        412,
+        "precondition-failed");
+    assertThat(node.get(path).text()).isEqualTo("first");
+
+    assertThat(node.send(conditionalPut(path, "If-Match", "*", "third")).status()).isEqualTo(200);
+    assertThat(node.get(path).text()).isEqualTo("third");
+  }
+
+  @Test
+  void deleteKey_ifMatch_deletesOnlyTheVersionRead() {
+    String path = "/v1/keys/register-delete-if-match";
+    String first = node.put(path, bytes("v1"), "text/plain").header("ETag");
+    String second = node.put(path, bytes("v2"), "text/plain").header("ETag");
+
+    assertProblem(
+        node.send(node.request(path).header("If-Match", first).DELETE()),
+        412,
+        "precondition-failed");
+    assertThat(node.get(path).text()).isEqualTo("v2");
+
+    assertThat(node.send(node.request(path).header("If-Match", second).DELETE()).status())
+        .isEqualTo(200);
+    assertThat(node.get(path).status()).isEqualTo(404);
+  }
+
+  @Test
+  void putKey_malformedPrecondition_is400AndChangesNothing() {
+    String path = "/v1/keys/register-bad-precondition";
+    node.put(path, bytes("v1"), "text/plain");
+    double before = node.storedMutations();
+
+    assertProblem(
+        node.send(conditionalPut(path, "If-Match", "\"yesterday\"", "x")),
+        400,
+        "invalid-precondition");
+    assertProblem(
+        node.send(conditionalPut(path, "If-None-Match", "\"1\"", "x")),
+        400,
+        "invalid-precondition");
+    assertProblem(
+        node.send(node.request(path).header("If-None-Match", "*").DELETE()),
+        400,
+        "invalid-precondition");
+    assertThat(node.storedMutations()).isEqualTo(before);
+    assertThat(node.get(path).text()).isEqualTo("v1");
+  }
+
+  private static HttpRequest.Builder conditionalPut(
+      String path, String header, String tag, String value) {
+    return node.request(path)
+        .header(header, tag)
+        .header("Content-Type", "text/plain")
+        .PUT(HttpRequest.BodyPublishers.ofString(value, UTF_8));
   }
 
   @Test

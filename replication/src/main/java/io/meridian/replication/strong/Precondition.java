@@ -3,7 +3,8 @@ package io.meridian.replication.strong;
 /**
  * The condition a strong write is made under, checked by the state machine against the key's
  * current revision at the write's place in the group's total order (HTTP {@code If-Match} / {@code
- * If-None-Match}).
+ * If-None-Match}). The gateway also checks LWW register writes with it, against the version a read
+ * just before the write found: a check, not an atomic compare-and-set.
  */
 public sealed interface Precondition {
 
