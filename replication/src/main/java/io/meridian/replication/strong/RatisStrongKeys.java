@@ -127,6 +127,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RequestNonces nonces = new RequestNonces();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RaftServer server;
+  private final RaftServerTransport transport;
   private final ScheduledExecutorService repairs;
   private final DivisionRepair repair;
   private final ExecutorService lookups;
@@ -195,10 +196,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 new LinkedBlockingQueue<>(),
                 daemon("meridian-strong-reply")));
     Files.createDirectories(raftDir);
+    this.transport = new RaftServerTransport(2);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
             .setProperties(tuning.serverProperties(raftDir, host, port))
+            .setParameters(transport.parameters())
             .setStateMachineRegistry(
                 groupId ->
                     machines.computeIfAbsent(
@@ -794,6 +797,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.warn("closing the Raft server failed: {}", e.toString());
     }
+    transport.close();
     calls.shutdown();
     try {
       calls.awaitTermination(5, TimeUnit.SECONDS);
