@@ -124,6 +124,34 @@ class RatisStrongKeysTest {
   }
 
   @Test
+  void inboundRaftCalls_runOnTheServersOwnEventLoops_whichStopWithIt() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      get(nodes[i].put("loops-" + i, bytes("v"), "text/plain", Precondition.none()));
+    }
+    assertThat(liveThreadsNamed("raft-server-io-"))
+        .as("appends and forwarded requests are read on the Raft server's own loops")
+        .isNotEmpty();
+
+    stopAll();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(liveThreadsNamed("raft-server-"))
+                    .as("a closed node leaves no event loop running")
+                    .isEmpty());
+  }
+
+  private static List<String> liveThreadsNamed(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith(prefix))
+        .toList();
+  }
+
+  @Test
   void concurrentWrites_sharingRaftEntries_eachGetTheirOwnOutcome() throws Exception {
     // 40 writes at once from one node over 8 keys: most leave in batches (one Raft entry each);
     // every write still gets its own revision (revisions count per group), and a CAS on a stale
