@@ -18,14 +18,15 @@ import java.util.List;
  * No credentials: the API has no cookies or authentication for a browser to attach.
  */
 final class CrossOrigin {
-  static final List<HttpMethod> METHODS =
+  private static final List<HttpMethod> METHODS =
       List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.POST, HttpMethod.DELETE);
-  static final List<String> REQUEST_HEADERS = List.of("Content-Type", "If-Match", "If-None-Match");
-  static final List<String> EXPOSED_HEADERS =
+  private static final List<String> REQUEST_HEADERS =
+      List.of("Content-Type", "If-Match", "If-None-Match");
+  private static final List<String> EXPOSED_HEADERS =
       List.of("ETag", Problems.REPLICAS_HEADER, "Retry-After", "Location");
 
   /** How long a browser may cache a preflight's answer (browsers cap it at 2 h or less). */
-  static final int PREFLIGHT_MAX_AGE_SECONDS = 600;
+  private static final int PREFLIGHT_MAX_AGE_SECONDS = 600;
 
   private CrossOrigin() {}
 

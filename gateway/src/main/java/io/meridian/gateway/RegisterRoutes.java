@@ -68,14 +68,14 @@ final class RegisterRoutes {
             value,
             contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType);
     Precondition precondition = WritePreconditions.of(ctx, true, "version");
-    write(ctx, key, operation, params, precondition);
+    writeIf(precondition, ctx, key, operation, params);
   }
 
   private void delete(RoutingContext ctx) {
     DataKey key = key(ctx);
     RequestParams params = RequestParams.of(ctx.queryParams(), PARAMETERS);
     Precondition precondition = WritePreconditions.of(ctx, false, "version");
-    write(ctx, key, new Operation.RegisterDelete(), params, precondition);
+    writeIf(precondition, ctx, key, new Operation.RegisterDelete(), params);
   }
 
   /**
@@ -86,12 +86,12 @@ final class RegisterRoutes {
    * always. It stops a client from overwriting a version it never saw, as Riak's conditional PUTs
    * do; an atomic compare-and-set is what {@code /v1/strong} is for.
    */
-  private void write(
+  private void writeIf(
+      Precondition precondition,
       RoutingContext ctx,
       DataKey key,
       Operation operation,
-      RequestParams params,
-      Precondition precondition) {
+      RequestParams params) {
     if (precondition instanceof Precondition.None) {
       write(ctx, key, operation, params);
       return;

@@ -2,7 +2,6 @@ package io.meridian.replication.strong;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.thirdparty.io.netty.channel.EventLoopGroup;
@@ -12,6 +11,7 @@ import org.apache.ratis.thirdparty.io.netty.channel.epoll.EpollEventLoopGroup;
 import org.apache.ratis.thirdparty.io.netty.channel.epoll.EpollServerSocketChannel;
 import org.apache.ratis.thirdparty.io.netty.channel.nio.NioEventLoopGroup;
 import org.apache.ratis.thirdparty.io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.apache.ratis.thirdparty.io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The network threads of this node's Raft server: event loops of its own, on which the server's
@@ -64,11 +64,6 @@ final class RaftServerTransport implements AutoCloseable {
   }
 
   private static ThreadFactory threads(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
+    return new DefaultThreadFactory(name, true);
   }
 }

@@ -97,6 +97,13 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
   private static final long AGREE_INTERVAL_MILLIS = 500;
   private static final int CALL_QUEUE = 10_000;
+
+  /**
+   * Event loops for the Raft server's inbound calls ({@link RaftServerTransport}); each handler is
+   * short, and a second loop keeps one that waits from holding up every other call.
+   */
+  private static final int RAFT_IO_THREADS = 2;
+
   private static final int MAX_BATCH = 256;
 
   private final RaftMember self;
@@ -196,7 +203,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                 new LinkedBlockingQueue<>(),
                 daemon("meridian-strong-reply")));
     Files.createDirectories(raftDir);
-    this.transport = new RaftServerTransport(2);
+    this.transport = new RaftServerTransport(RAFT_IO_THREADS);
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
