@@ -15,7 +15,8 @@
 #      one node:     benchmarks/ab.sh --op counter-incr --a-home /var/tmp/meridian-before
 #                    (clients default to 50 and phases to 30s there, as in run-single-node.sh)
 # Prints one line per phase (with the side's server CPU per request, from /proc), then per client
-# count the B/A ratio of each round and their mean.
+# count the B/A ratio of each round and their mean; for strong-put also how many Raft groups the
+# node the load goes to leads on each side, before and after the phases.
 # The generator and the rest of the run come from this checkout; the other home must be built.
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
@@ -126,12 +127,20 @@ cpu_us = (int(sys.argv[6]) - int(sys.argv[5])) / int(sys.argv[7]) * 1e6 / max(re
 print("%s %s %.0f %.1f %.1f %.0f" % (sys.argv[3], sys.argv[4], o["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, cpu_us))
 ' "$work/phase.json" "$op" "$1" "$2" "$before" "$after" "$(getconf CLK_TCK)" | tee -a "$results"
 }
+# Strong keys: where each side's elections put the leaders (it moves a side's figures by tens of
+# percent), before and after the phases.
+report_leaders() {
+  [ -n "$cluster" ] || return 0
+  for side in A B; do echo "$side: $(led_groups "${url[$side]}") $1"; done
+}
+report_leaders "before the phases"
 echo "side clients ops/s p50_ms p99_ms server_cpu_us_per_request"
 for round in $(seq 1 "$rounds"); do
   for c in $clients; do
     if ((round % 2)); then measure A "$c"; measure B "$c"; else measure B "$c"; measure A "$c"; fi
   done
 done
+report_leaders "after the phases"
 python3 - "$results" <<'EOF'
 import collections, sys
 runs = collections.defaultdict(list)

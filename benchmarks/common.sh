@@ -161,6 +161,43 @@ warm_until_compiled() {
   echo "$((SECONDS - start)) s"
 }
 
+# Starts a 3-node Meridian cluster (one region) on loopback, HTTP on BASE..BASE+2, data under
+# DIR/meridian, output in DIR/meridian.log, and waits until its strong keys take writes; the
+# launcher's PID goes to started_pids (its nodes are its children). SETTINGS are key=value.
+#   start_strong_cluster BASE DIR [SETTING...]
+start_strong_cluster() {
+  local base=$1 dir=$2 setting
+  shift 2
+  local -a set_args=()
+  for setting in "$@"; do set_args+=(--set "$setting"); done
+  MERIDIAN_OPTS="-Xmx512m" "$repo_dir/bin/meridian" local-cluster --regions 1 \
+    --nodes-per-region 3 --base-port "$base" --data-dir "$dir/meridian" \
+    ${set_args[@]+"${set_args[@]}"} >"$dir/meridian.log" 2>&1 &
+  started_pids+=($!)
+  for _ in $(seq 1 240); do
+    curl -sf -X PUT "http://127.0.0.1:$base/v1/strong/ready" --data-binary x >/dev/null 2>&1 \
+      && return 0
+    sleep 1
+  done
+  tail -30 "$dir/meridian.log" >&2
+  echo "Meridian strong keys never became ready" >&2
+  return 1
+}
+
+# How many Raft groups the node at URL leads, as "the node the load went to (ID) led N of M Raft
+# groups": a strong request for a group led elsewhere is forwarded there, which costs a hop, so
+# two strong-key runs compare fairly only with leadership placed alike.
+#   led_groups URL
+led_groups() {
+  curl -sf "$1/v1/cluster/status" | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+groups = status["raft"]["groups"]
+led = sum(1 for g in groups if g.get("leader") == status["node"])
+print("the node the load went to (%s) led %d of %d Raft groups" % (status["node"], led, len(groups)))
+' || echo "group leaders unknown (status not readable)"
+}
+
 cpu_model() {
   sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1
 }

@@ -59,22 +59,15 @@ done
 etcd_url="http://127.0.0.1:$((base + 501))"
 
 # Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
-set_args=()
-for setting in ${settings[@]+"${settings[@]}"}; do set_args+=(--set "$setting"); done
-MERIDIAN_OPTS="-Xmx512m" "$repo_dir/bin/meridian" local-cluster --regions 1 --nodes-per-region 3 \
-  --base-port "$base" --data-dir "$work/meridian" ${set_args[@]+"${set_args[@]}"} \
-  >"$work/meridian.log" 2>&1 &
-started_pids+=($!)
+start_strong_cluster "$base" "$work" ${settings[@]+"${settings[@]}"}
 meridian_url="http://127.0.0.1:$base"
-for _ in $(seq 1 240); do
-  if curl -sf -X PUT "$meridian_url/v1/strong/ready" --data-binary x >/dev/null 2>&1 \
-    && curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null 2>&1; then
-    break
-  fi
+for _ in $(seq 1 120); do
+  curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null 2>&1 \
+    && break
   sleep 1
 done
-curl -sf -X PUT "$meridian_url/v1/strong/ready" --data-binary x >/dev/null \
-  || { tail -30 "$work/meridian.log" >&2; echo "Meridian strong keys never became ready" >&2; exit 1; }
+curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null \
+  || { tail -30 "$work/etcd-1.log" >&2; echo "etcd never became ready" >&2; exit 1; }
 
 run() { # url mix connections [--preload]
   java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
@@ -112,13 +105,7 @@ for c in 16 64; do
 done
 
 # Where the load went relative to the group leaders: a request to a group led elsewhere is forwarded.
-leaders=$(curl -sf "$meridian_url/v1/cluster/status" | python3 -c '
-import json, sys
-status = json.load(sys.stdin)
-groups = status["raft"]["groups"]
-led = sum(1 for g in groups if g.get("leader") == status["node"])
-print("the node the load went to (%s) led %d of %d Raft groups at the end" % (status["node"], led, len(groups)))
-' || echo "group leaders unknown (status not readable)")
+leaders="$(led_groups "$meridian_url") at the end"
 suffix=""
 for setting in ${settings[@]+"${settings[@]}"}; do suffix+="-${setting//[^A-Za-z0-9]/}"; done
 report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit)$suffix.md"
