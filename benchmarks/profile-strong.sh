@@ -2,9 +2,9 @@
 # Where a strong PUT's CPU goes: a 3-node Meridian cluster on loopback under closed-loop strong
 # PUTs, JIT settled first, then sampled by async-profiler (attached to each node with jcmd, so the
 # warm-up is not in the profile) for the measured phase. Prints the throughput, the share of CPU
-# samples per kind of thread (numbers in thread names folded: the 8 groups' log workers are one
-# line per kind) and the frames most often on top of the stack, kernel ones included; the collapsed stacks
-# of each node are left in --output for flame graphs or closer reading.
+# samples per kind of thread (numbers and group ids in thread names folded, so the 8 groups' log
+# workers, say, are one line) and the frames most often on top of the stack, kernel ones
+# included; the collapsed stacks of each node are left in --output for flame graphs.
 # async-profiler comes from Maven Central (tools.profiler:async-profiler); sampling CPU cycles
 # needs perf events (kernel.perf_event_paranoid ≤ 2 as root), else pass --event itimer.
 #   benchmarks/profile-strong.sh [--clients 16] [--duration 60s] [--jit-warmup 360]
