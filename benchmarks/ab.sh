@@ -2,10 +2,10 @@
 # A/B of one operation's throughput between two Meridian builds or configurations, robust to a
 # machine whose speed drifts by tens of percent within minutes (this VM does): both sides are up at
 # once and short measured phases alternate between them (A B, then B A, ...), so both see the same
-# drift. For strong-put (the default) each side is a 3-node cluster on loopback; for counter-incr,
-# set-add, key-put or key-get one durable node. Each side is a checkout whose build output it runs
+# drift. For strong-put (the default) and strong-get (linearizable reads) each side is a 3-node
+# cluster on loopback; for counter-incr, set-add, key-put or key-get one durable node. Each side is a checkout whose build output it runs
 # (default: this one), `--set` overrides and JVM options (default: MERIDIAN_OPTS, else -Xmx512m).
-#   benchmarks/ab.sh [--op strong-put] [--a-home DIR] [--b-home DIR] [--a-set k=v]... [--b-set k=v]...
+#   benchmarks/ab.sh [--op strong-put|strong-get|...] [--a-home DIR] [--b-home DIR] [--a-set k=v]... [--b-set k=v]...
 #                    [--a-jvm "OPTS"] [--b-jvm "OPTS"]
 #                    [--rounds 5] [--clients "1 16"] [--phase 12s] [--jit-warmup 360]
 #                    [--data-parent /var/tmp]
@@ -15,7 +15,7 @@
 #      one node:     benchmarks/ab.sh --op counter-incr --a-home /var/tmp/meridian-before
 #                    (clients default to 50 and phases to 30s there, as in run-single-node.sh)
 # Prints one line per phase (with the side's server CPU per request, from /proc), then per client
-# count the B/A ratio of each round and their mean; for strong-put also how many Raft groups the
+# count the B/A ratio of each round and their mean; for strong keys also how many Raft groups the
 # node the load goes to leads on each side, before and after the phases.
 # The generator and the rest of the run come from this checkout; the other home must be built.
 set -euo pipefail
@@ -44,10 +44,10 @@ while (($#)); do
 done
 # Per operation: a cluster or one node, the key space, and the default clients and phase length.
 case "$op" in
-  strong-put) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} ;;
+  strong-put | strong-get) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} ;;
   counter-incr | set-add | key-put | key-get)
     cluster="" keys=10000 clients=${clients:-50} phase=${phase:-30s} ;;
-  *) echo "--op must be strong-put, counter-incr, set-add, key-put or key-get" >&2; exit 2 ;;
+  *) echo "--op must be strong-put, strong-get, counter-incr, set-add, key-put or key-get" >&2; exit 2 ;;
 esac
 ensure_built
 for home in "$a_home" "$b_home"; do
@@ -104,7 +104,10 @@ generate() { # url connections duration warmup [more generator args]
 # Each side gets untimed load until its JVMs' JIT compilers settle (common.sh, warm_until_compiled).
 warm_clients=64
 [ -n "$cluster" ] || warm_clients=${clients%% *}
-[ "$op" = key-get ] && for side in A B; do generate "${url[$side]}" 50 1s 0s --preload >/dev/null; done
+case "$op" in
+  key-get | strong-get)
+    for side in A B; do generate "${url[$side]}" 50 1s 0s --preload >/dev/null; done ;;
+esac
 for side in A B; do
   echo "$side warmed up in $(warm_until_compiled "$jit_warmup" "${nodes[$side]}" generate "${url[$side]}" "$warm_clients" 15s 0s)"
 done

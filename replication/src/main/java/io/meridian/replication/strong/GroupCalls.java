@@ -19,11 +19,13 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
- * One request's way to its Raft group, until it is answered or its deadline passes: writes and
- * linearizable reads straight to this node's division when it leads the group ({@link
- * LocalLeader}), everything else, and whatever failed there, through the group's Raft client, and
- * again as a new call to the next voter when a call fails in time. The reply or the failure says
- * what a client may conclude: 503 when no attempt can have appended a write, 504 when one may have.
+ * One request's way to its Raft group, until it is answered or its deadline passes: linearizable
+ * reads answered by this node's division when it leads the group and a follower confirms it ({@link
+ * LeaderReads}), else through the log like writes; writes and those reads straight to this node's
+ * division when it leads the group ({@link LocalLeader}), everything else, and whatever failed
+ * there, through the group's Raft client, and again as a new call to the next voter when a call
+ * fails in time. The reply or the failure says what a client may conclude: 503 when no attempt can
+ * have appended a write, 504 when one may have.
  */
 final class GroupCalls {
 
@@ -38,6 +40,7 @@ final class GroupCalls {
   private final long clientId;
   private final RequestNonces nonces;
   private final LocalLeader localLeader;
+  private final LeaderReads leaderReads;
   private final StrongRetryPolicy retryPolicy;
   private final RaftTuning tuning;
   private final BooleanSupplier closed;
@@ -52,6 +55,7 @@ final class GroupCalls {
       long clientId,
       RequestNonces nonces,
       LocalLeader localLeader,
+      LeaderReads leaderReads,
       StrongRetryPolicy retryPolicy,
       RaftTuning tuning,
       BooleanSupplier closed) {
@@ -59,16 +63,38 @@ final class GroupCalls {
     this.clientId = clientId;
     this.nonces = nonces;
     this.localLeader = localLeader;
+    this.leaderReads = leaderReads;
     this.retryPolicy = retryPolicy;
     this.tuning = tuning;
     this.closed = closed;
   }
 
   /**
-   * Sends {@code command} to the key's group: writes and linearizable reads straight to this node's
-   * division when it leads the group ({@link LocalLeader}), everything else through a Raft client.
+   * Sends {@code command} to the key's group: linearizable reads answered here when this node's
+   * division leads the group and a follower confirms it ({@link LeaderReads}); writes and other
+   * linearizable reads straight to this node's division when it leads the group ({@link
+   * LocalLeader}), everything else through a Raft client.
    */
   CompletableFuture<StrongReply> send(
+      Placement.Group group,
+      RaftClientImpl client,
+      StrongCommand command,
+      Mode mode,
+      long deadlineNanos) {
+    if (mode != Mode.LINEARIZABLE_READ) {
+      return submit(group, client, command, mode, deadlineNanos);
+    }
+    return leaderReads
+        .read(group, client, command, deadlineNanos)
+        .thenCompose(
+            answered ->
+                answered.isPresent()
+                    ? CompletableFuture.completedFuture(answered.get())
+                    : submit(group, client, command, mode, deadlineNanos));
+  }
+
+  /** Sends {@code command} through the log (or, for a stale read, to a replica's state). */
+  private CompletableFuture<StrongReply> submit(
       Placement.Group group,
       RaftClientImpl client,
       StrongCommand command,

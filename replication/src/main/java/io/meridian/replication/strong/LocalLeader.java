@@ -56,26 +56,16 @@ final class LocalLeader {
    * submitted, if not.
    */
   Optional<CompletableFuture<RaftClientReply>> submit(RaftGroupId group, Message message) {
-    RaftServer.Division division = divisions.get(group);
-    if (division == null) {
-      lookUp(group);
-      return Optional.empty();
-    }
-    DivisionInfo info = division.getInfo();
-    if (!info.isAlive()) {
-      // Closed (a repair replaces a division whose storage failed): find its successor.
-      divisions.remove(group, division);
-      lookUp(group);
-      return Optional.empty();
-    }
-    if (!info.isLeader() || !info.isLeaderReady()) {
-      return Optional.empty();
-    }
     // The division itself takes client requests (Ratis' RaftServerImpl); the server's own
     // submitClientRequestAsync would hand each to a thread pool and block until it is appended.
-    if (!(division instanceof RaftClientAsynchronousProtocol direct)) {
+    Optional<RaftClientAsynchronousProtocol> leading =
+        leading(group)
+            .filter(RaftClientAsynchronousProtocol.class::isInstance)
+            .map(RaftClientAsynchronousProtocol.class::cast);
+    if (leading.isEmpty()) {
       return Optional.empty();
     }
+    RaftClientAsynchronousProtocol direct = leading.get();
     RaftClientRequest request =
         RaftClientRequest.newBuilder()
             .setClientId(clientId)
@@ -93,6 +83,50 @@ final class LocalLeader {
       reply = CompletableFuture.failedFuture(e);
     }
     return Optional.of(reply);
+  }
+
+  /**
+   * This node's division of {@code group} as a leader that reads ({@link LeaderReads}): its term
+   * and commit index, read while it led in that term; empty if it does not lead the group.
+   */
+  Optional<LeaderReads.Leadership> leadership(RaftGroupId group) {
+    Optional<RaftServer.Division> leading = leading(group);
+    if (leading.isEmpty()
+        || !(leading.get().getStateMachine() instanceof StrongStateMachine machine)) {
+      return Optional.empty();
+    }
+    DivisionInfo info = leading.get().getInfo();
+    long term = info.getCurrentTerm();
+    long commitIndex = leading.get().getRaftLog().getLastCommittedIndex();
+    if (!info.isLeader() || info.getCurrentTerm() != term) {
+      // It stepped down meanwhile: that commit index may be a follower's, behind the leader's.
+      return Optional.empty();
+    }
+    return Optional.of(new LeaderReads.Leadership(term, commitIndex, machine::readAfter));
+  }
+
+  /**
+   * This node's division of {@code group} if it leads the group and is ready for requests (it has
+   * applied the entry that began its term, so its commit index covers every entry committed in
+   * earlier terms); empty if not, or while the division is being looked up.
+   */
+  private Optional<RaftServer.Division> leading(RaftGroupId group) {
+    RaftServer.Division division = divisions.get(group);
+    if (division == null) {
+      lookUp(group);
+      return Optional.empty();
+    }
+    DivisionInfo info = division.getInfo();
+    if (!info.isAlive()) {
+      // Closed (a repair replaces a division whose storage failed): find its successor.
+      divisions.remove(group, division);
+      lookUp(group);
+      return Optional.empty();
+    }
+    if (!info.isLeader() || !info.isLeaderReady()) {
+      return Optional.empty();
+    }
+    return Optional.of(division);
   }
 
   /** How many requests were submitted here so far. */

@@ -70,15 +70,18 @@ import org.slf4j.LoggerFactory;
  * already applied), and a write whose outcome is still unknown is sent again as a new call until
  * its deadline. Whatever the route, each write is applied at most once: every request names this
  * node's client and the writes it has finished, and the state machine answers a second copy of a
- * write with the first one's reply ({@link ClientSession}). Writes go through the log, and so do
- * linearizable reads: an entry of {@code Get}s answered at its place in the order. Not ReadIndex:
- * Ratis (3.2.0) skips the confirming heartbeat round when an earlier round already confirmed the
- * current commit index ({@code ReadIndexHeartbeats}), so a leader cut off from its followers, which
- * commits nothing more, went on answering reads unconfirmed until it stepped down (up to the
- * maximum election timeout after its last reply) while a new leader could already have acknowledged
- * writes; and the rounds that do run were slow here (ReadIndex only when the commit index had
- * moved, else through the log, gave 176 reads/s from 16 clients with a p99 of 767 ms, about Ratis'
- * heartbeat period of 750 ms). Stale reads read this node's replica when it has one.
+ * write with the first one's reply ({@link ClientSession}). Writes go through the log. A
+ * linearizable read at the node whose division leads the key's group is answered there once a
+ * follower has confirmed the leader's term ({@link LeaderReads}: ReadIndex, with a confirmation of
+ * our own); other linearizable reads, and those a leader could not confirm, go through the log: an
+ * entry of {@code Get}s answered at its place in the order. Not Ratis' ReadIndex: Ratis (3.2.0)
+ * skips the confirming heartbeat round when an earlier round already confirmed the current commit
+ * index ({@code ReadIndexHeartbeats}), so a leader cut off from its followers, which commits
+ * nothing more, went on answering reads unconfirmed until it stepped down (up to the maximum
+ * election timeout after its last reply) while a new leader could already have acknowledged writes;
+ * and the rounds that do run were slow here (ReadIndex only when the commit index had moved, else
+ * through the log, gave 176 reads/s from 16 clients with a p99 of 767 ms, about Ratis' heartbeat
+ * period of 750 ms). Stale reads read this node's replica when it has one.
  *
  * <p>Threading: Ratis calls run on this class's own threads, never on an event loop; futures handed
  * to Vert.x callers complete on the caller's context ({@code Future.fromCompletionStage}).
@@ -139,6 +142,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final DivisionRepair repair;
   private final ExecutorService lookups;
   private final LocalLeader localLeader;
+  private final LeaderReads leaderReads;
   private final GroupCalls groupCalls;
   private volatile Active active;
 
@@ -235,8 +239,17 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             new LinkedBlockingQueue<>(),
             daemon("meridian-strong-lookup"));
     this.localLeader = new LocalLeader(server, lookups);
+    // A follower answers a term question at once; one that takes longer is busy or gone, and the
+    // reads go through the log (a third of an attempt: 500 ms by default).
+    this.leaderReads =
+        new LeaderReads(
+            self.id(),
+            localLeader::leadership,
+            LeaderReads.throughRaftClient(
+                clientId, this::nonce, tuning.attemptTimeout().dividedBy(3)));
     this.groupCalls =
-        new GroupCalls(self, clientId, nonces, localLeader, retryPolicy, tuning, closed::get);
+        new GroupCalls(
+            self, clientId, nonces, localLeader, leaderReads, retryPolicy, tuning, closed::get);
     this.repair =
         new DivisionRepair(
             server,
@@ -530,6 +543,13 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   /** How many requests went straight to this node's leading divisions (for tests). */
   long localSubmissions() {
     return localLeader.submitted();
+  }
+
+  /**
+   * How many batches of linearizable reads this node answered as a confirmed leader (for tests).
+   */
+  long leaderConfirmedReads() {
+    return leaderReads.confirmed();
   }
 
   /** This node's Raft server (for tests that break one of its divisions). */

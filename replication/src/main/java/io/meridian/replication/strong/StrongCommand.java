@@ -11,19 +11,21 @@ import java.util.Set;
 /**
  * What a client asks of a group's state machine: a write that goes through the Raft log ({@link
  * Put}, {@link Delete}) or a read answered by a query ({@link Get}), alone or several as one {@link
- * Batch}. Every command carries a {@code nonce} unique to one client request, so the retry policy
- * can tell a request's attempts apart (Ratis retries keep the call id, so the retry cache
- * de-duplicates them).
+ * Batch}; or, from a leader to a follower, the follower's current {@link Term}. Every command
+ * carries a {@code nonce} unique to one client request, so the retry policy can tell a request's
+ * attempts apart (Ratis retries keep the call id, so the retry cache de-duplicates them).
  *
  * <p>Wire format, big-endian: {@code [op][nonce:8][precondition][revision:8][key length:4][key
  * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}; a
- * batch is {@code [op][nonce:8][count:4]} then each command as {@code [length:4][encoded command]}.
+ * batch is {@code [op][nonce:8][count:4]} then each command as {@code [length:4][encoded command]};
+ * a term question is {@code [op][nonce:8]}.
  */
 sealed interface StrongCommand {
   byte PUT = 1;
   byte DELETE = 2;
   byte GET = 3;
   byte BATCH = 4;
+  byte TERM = 5;
 
   long nonce();
 
@@ -91,7 +93,17 @@ sealed interface StrongCommand {
     }
   }
 
+  /**
+   * Asks a voter for its current term in the group: a query, answered by the voter itself and never
+   * put in the log. A leader confirms its leadership with it before it answers reads ({@link
+   * LeaderReads}).
+   */
+  record Term(long nonce) implements StrongCommand {}
+
   static byte[] encode(StrongCommand command) {
+    if (command instanceof Term term) {
+      return ByteBuffer.allocate(1 + 8).put(TERM).putLong(term.nonce()).array();
+    }
     if (command instanceof Batch batch) {
       List<byte[]> commands = batch.commands().stream().map(StrongCommand::encode).toList();
       ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + 4 + LengthPrefixed.size(commands));
@@ -144,6 +156,9 @@ sealed interface StrongCommand {
               .map(command -> (Single) decode(command))
               .toList();
       return new Batch(nonce, commands);
+    }
+    if (op == TERM) {
+      return new Term(nonce);
     }
     Precondition precondition = getPrecondition(buffer);
     byte[] key = new byte[buffer.getInt()];

@@ -10,7 +10,8 @@ import java.util.Objects;
  * What a group's state machine answers to a {@link StrongCommand}, as carried back in the Raft
  * client reply. Wire format: {@code [kind][revision:8]} then, for {@link Found}, {@code [content
  * type length:2][content type UTF-8][value bytes]}; for a {@link Batch} the second field is the
- * number of replies, each following as {@code [length:4][encoded reply]}.
+ * number of replies, each following as {@code [length:4][encoded reply]}; for a {@link Term} it is
+ * the term.
  */
 sealed interface StrongReply {
 
@@ -46,6 +47,9 @@ sealed interface StrongReply {
     }
   }
 
+  /** A voter's current term in the group, the answer to {@link StrongCommand.Term}. */
+  record Term(long term) implements StrongReply {}
+
   static byte[] encode(StrongReply reply) {
     if (reply instanceof Batch batch) {
       List<byte[]> replies = batch.replies().stream().map(StrongReply::encode).toList();
@@ -74,6 +78,9 @@ sealed interface StrongReply {
       revision = failed.current();
     } else if (reply instanceof NotFound) {
       kind = 3;
+    } else if (reply instanceof Term term) {
+      kind = 7;
+      revision = term.term();
     } else {
       kind = 5;
     }
@@ -100,6 +107,7 @@ sealed interface StrongReply {
               LengthPrefixed.get(buffer, revision).stream()
                   .map(reply -> decode(ByteBuffer.wrap(reply)))
                   .toList());
+      case 7 -> new Term(revision);
       default -> throw new IllegalArgumentException("unknown strong reply " + kind);
     };
   }

@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -69,11 +71,11 @@ import org.slf4j.LoggerFactory;
  *       re-applies the log from the latest snapshot after a restart, and a snapshot is taken only
  *       after everything applied before it is committed ({@link #committed}). Until its commit, an
  *       applied entry is kept in {@link #uncommitted}, where reads look first.
- *   <li><b>Reads see what is applied.</b> Ratis releases a linearizable read once its applied index
- *       passes the read index, and it advances that index for entries without a future
- *       (configuration, leader no-ops) before earlier entries' storage futures complete. So every
- *       applied-index update and every query is chained behind the futures of the applies queued
- *       before it ({@link #applied}).
+ *   <li><b>Reads see what is applied.</b> A read at a leader is answered once the applied index
+ *       passes its read index ({@link #readAfter}). Ratis advances that index for entries without a
+ *       future (configuration, leader no-ops) before earlier entries' storage futures complete, so
+ *       every applied-index update and every query is chained behind the futures of the applies
+ *       queued before it ({@link #applied}).
  *   <li><b>A storage failure is fatal</b> for this replica of the group: Ratis has counted the
  *       entry applied, so continuing would let this replica diverge. The instance writes nothing
  *       more (LMDB keeps a prefix of the log) and reports it; the division is then recovered from
@@ -126,6 +128,10 @@ final class StrongStateMachine extends BaseStateMachine {
   /** Each key's latest applied entry while its storage commit is pending. */
   private final ConcurrentHashMap<String, StrongRecord.Entry> uncommitted =
       new ConcurrentHashMap<>();
+
+  /** Reads waiting for the applied index to reach theirs, by that index ({@link #readAfter}). */
+  private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> awaitingApply =
+      new ConcurrentSkipListMap<>();
 
   /**
    * @param replies where replies are completed: never the storage writer, which would run Ratis'
@@ -202,6 +208,7 @@ final class StrongStateMachine extends BaseStateMachine {
     committed = CompletableFuture.completedFuture(null);
     if (snapshot != null) {
       setLastAppliedTermIndex(snapshot.getTermIndex());
+      releaseAppliedThrough(lastAppliedIndex());
     }
   }
 
@@ -415,33 +422,92 @@ final class StrongStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> query(Message request) {
     StrongCommand command = StrongRequest.decode(request.getContent().toByteArray()).command();
-    if (command instanceof StrongCommand.Batch batch && batch.reads()) {
-      return afterApplied(
-          () -> batchReply(batch.commands().stream().map(get -> read(get.key())).toList()));
+    if (command instanceof StrongCommand.Term) {
+      return currentTerm().thenApply(StrongStateMachine::toMessage);
     }
-    if (!(command instanceof StrongCommand.Get get)) {
-      return CompletableFuture.failedFuture(
-          new IllegalArgumentException("only reads are queries, not " + command));
-    }
-    return afterApplied(() -> read(get.key()));
+    return afterApplied(() -> answer(command)).thenApply(StrongStateMachine::toMessage);
   }
 
-  /** Answers once everything applied so far is in the store (ReadIndex waits for the apply). */
-  private CompletableFuture<Message> afterApplied(Supplier<CompletableFuture<StrongReply>> read) {
-    return applied
-        .handle((ignored, failure) -> null)
-        .thenCompose(
-            ignored -> {
-              if (stopped) {
-                // Ratis counts the entries whose storage failed as applied: this replica's state
-                // may lack them, and a linearizable read must not be served from it.
-                return CompletableFuture.failedFuture(
-                    StrongKeyException.unavailable(
-                        "this replica of the key's Raft group stopped on a storage failure"));
-              }
-              return read.get();
-            })
-        .thenApply(StrongStateMachine::toMessage);
+  /**
+   * Answers {@code reads} (a {@code Get} or a batch of them) once this replica has applied the log
+   * through {@code index}: a read at a leader that confirmed it still leads ({@link LeaderReads}).
+   */
+  CompletableFuture<StrongReply> readAfter(long index, StrongCommand reads) {
+    return appliedThrough(index).thenCompose(ignored -> unlessStopped(() -> answer(reads)));
+  }
+
+  /** This replica's current term in the group (the follower's side of {@link LeaderReads}). */
+  private CompletableFuture<StrongReply> currentTerm() {
+    try {
+      RaftServer server = getServer().getNow(null);
+      if (server == null) {
+        throw new IOException("not initialized");
+      }
+      return CompletableFuture.completedFuture(
+          new StrongReply.Term(server.getDivision(getGroupId()).getInfo().getCurrentTerm()));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(
+          StrongKeyException.unavailable("this replica of the key's Raft group is not running"));
+    }
+  }
+
+  private CompletableFuture<StrongReply> answer(StrongCommand reads) {
+    if (reads instanceof StrongCommand.Batch batch && batch.reads()) {
+      return batchReply(batch.commands().stream().map(get -> read(get.key())).toList());
+    }
+    if (reads instanceof StrongCommand.Get get) {
+      return read(get.key());
+    }
+    return CompletableFuture.failedFuture(
+        new IllegalArgumentException("only reads are queries, not " + reads));
+  }
+
+  /** Completes once the applied index has reached {@code index}. */
+  private CompletableFuture<Void> appliedThrough(long index) {
+    if (lastAppliedIndex() >= index) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> waiter =
+        awaitingApply.computeIfAbsent(index, ignored -> new CompletableFuture<>());
+    releaseAppliedThrough(lastAppliedIndex()); // it may have moved since the check above
+    return waiter;
+  }
+
+  private void releaseAppliedThrough(long index) {
+    NavigableMap<Long, CompletableFuture<Void>> reached = awaitingApply.headMap(index, true);
+    for (var waiter = reached.pollFirstEntry(); waiter != null; waiter = reached.pollFirstEntry()) {
+      waiter.getValue().complete(null);
+    }
+  }
+
+  private long lastAppliedIndex() {
+    TermIndex last = getLastAppliedTermIndex();
+    return last == null ? -1 : last.getIndex();
+  }
+
+  @Override
+  protected boolean updateLastAppliedTermIndex(TermIndex applied) {
+    boolean updated = super.updateLastAppliedTermIndex(applied);
+    releaseAppliedThrough(lastAppliedIndex());
+    return updated;
+  }
+
+  /** Answers once everything applied so far is in the store. */
+  private CompletableFuture<StrongReply> afterApplied(
+      Supplier<CompletableFuture<StrongReply>> read) {
+    return applied.handle((ignored, failure) -> null).thenCompose(ignored -> unlessStopped(read));
+  }
+
+  private CompletableFuture<StrongReply> unlessStopped(
+      Supplier<CompletableFuture<StrongReply>> read) {
+    if (stopped) {
+      // Ratis counts the entries whose storage failed as applied: this replica's state may lack
+      // them, and a linearizable read must not be served from it.
+      return CompletableFuture.failedFuture(
+          StrongKeyException.unavailable(
+              "this replica of the key's Raft group stopped on a storage failure"));
+    }
+    return read.get();
   }
 
   /** The key's applied state in this replica, without going through Raft (may lag). */

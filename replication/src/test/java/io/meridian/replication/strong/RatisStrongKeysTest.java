@@ -36,6 +36,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -198,13 +199,12 @@ class RatisStrongKeysTest {
     int leader = leaderOf("k");
     int follower = (leader + 1) % 3;
     // The first request finds the division (looked up off the request path) and goes by client.
-    get(nodes[leader].put("k", bytes("v0"), "text/plain", Precondition.none()));
     await()
         .atMost(WAIT)
         .until(
             () -> {
               long before = nodes[leader].localSubmissions();
-              get(nodes[leader].get("k", false));
+              get(nodes[leader].put("k", bytes("v0"), "text/plain", Precondition.none()));
               return nodes[leader].localSubmissions() > before;
             });
 
@@ -221,8 +221,11 @@ class RatisStrongKeysTest {
                         "k", bytes("lost"), "text/plain", new Precondition.RevisionIs(written))))
         .isInstanceOfSatisfying(
             StrongKeyException.class, e -> assertThat(e.currentRevision()).hasValue(cas));
+    long confirmedReads = nodes[leader].leaderConfirmedReads();
     Optional<StrongKeys.Value> read = get(nodes[leader].get("k", false));
-    assertThat(nodes[leader].localSubmissions()).isEqualTo(submitted + 4);
+    // The writes went to the division, the read was answered there (LeaderReads).
+    assertThat(nodes[leader].localSubmissions()).isEqualTo(submitted + 3);
+    assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmedReads + 1);
     assertThat(read.map(StrongKeys.Value::revision)).hasValue(cas);
     assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v2");
 
@@ -231,6 +234,37 @@ class RatisStrongKeysTest {
     long last = get(nodes[follower].put("k", bytes("v3"), "text/plain", Precondition.none()));
     assertThat(nodes[follower].localSubmissions()).isEqualTo(followerSubmitted);
     assertThat(last).isEqualTo(cas + 1);
+  }
+
+  @Test
+  void linearizableReadsAtTheLeader_areConfirmedByAFollower_withoutALogEntry() throws Exception {
+    int leader = leaderOf("k");
+    long revision = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    // The first reads go through the log while the division is looked up.
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              long before = nodes[leader].leaderConfirmedReads();
+              get(nodes[leader].get("k", false));
+              return nodes[leader].leaderConfirmedReads() > before;
+            });
+    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
+    RaftLog raftLog = nodes[leader].raftServer().getDivision(id).getRaftLog();
+    long lastIndex = raftLog.getLastEntryTermIndex().getIndex();
+    long confirmed = nodes[leader].leaderConfirmedReads();
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(nodes[leader].get("k", false)).map(StrongKeys.Value::revision))
+          .hasValue(revision);
+    }
+    assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmed + 5);
+    assertThat(raftLog.getLastEntryTermIndex().getIndex()).isEqualTo(lastIndex);
+    // A write in between is seen by the next read.
+    long next = get(nodes[leader].put("k", bytes("v2"), "text/plain", Precondition.none()));
+    Optional<StrongKeys.Value> read = get(nodes[leader].get("k", false));
+    assertThat(read.map(StrongKeys.Value::revision)).hasValue(next);
+    assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v2");
   }
 
   @Test

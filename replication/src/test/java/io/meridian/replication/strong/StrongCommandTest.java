@@ -78,4 +78,14 @@ class StrongCommandTest {
             new StrongReply.NotFound(),
             new StrongReply.Superseded());
   }
+
+  @Test
+  void aTermQuestionAndItsAnswerRoundTrip_withTheRequestsNonce() {
+    StrongRequest question = new StrongRequest(7, 0, new StrongCommand.Term(42));
+    byte[] encoded = question.encode();
+    assertThat(StrongRequest.decode(encoded).command()).isEqualTo(new StrongCommand.Term(42));
+    assertThat(StrongRequest.nonceOf(ByteBuffer.wrap(encoded))).isEqualTo(42);
+    assertThat(StrongReply.decode(ByteBuffer.wrap(StrongReply.encode(new StrongReply.Term(11)))))
+        .isEqualTo(new StrongReply.Term(11));
+  }
 }

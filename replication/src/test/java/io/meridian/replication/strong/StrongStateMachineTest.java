@@ -1,5 +1,6 @@
 package io.meridian.replication.strong;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.HybridLogicalClock;
@@ -102,6 +103,26 @@ class StrongStateMachineTest {
     StrongStateMachine follower = machine(store("b"), "b");
     install(machine, follower);
     assertThat(shown(read(follower, "k"))).isEqualTo("v1@1");
+  }
+
+  @Test
+  void aReadAfterAnIndex_waitsUntilThatIndexIsApplied() throws Exception {
+    StrongStateMachine machine = machine(store("a"), "a");
+    apply(machine, 1, put("k", "v1"));
+    assertThat(shown(machine.readAfter(1, new StrongCommand.Get(0, "k")).get(10, SECONDS)))
+        .isEqualTo("v1@1");
+
+    CompletableFuture<StrongReply> waiting =
+        machine.readAfter(
+            3,
+            new StrongCommand.Batch(
+                0, List.of(new StrongCommand.Get(0, "k"), new StrongCommand.Get(0, "other"))));
+    apply(machine, 2, put("other", "x"));
+    // Index 2 is applied (apply returns after the applied index moved), 3 is not yet.
+    assertThat(waiting).isNotDone();
+    apply(machine, 3, put("k", "v2"));
+    List<StrongReply> replies = ((StrongReply.Batch) waiting.get(10, SECONDS)).replies();
+    assertThat(replies.stream().map(StrongStateMachineTest::shown)).containsExactly("v2@3", "x@2");
   }
 
   @Test
