@@ -20,12 +20,12 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * One request's way to its Raft group, until it is answered or its deadline passes: linearizable
- * reads answered by this node's division when it leads the group and a follower confirms it ({@link
- * LeaderReads}), else through the log like writes; writes and those reads straight to this node's
- * division when it leads the group ({@link LocalLeader}), everything else, and whatever failed
- * there, through the group's Raft client, and again as a new call to the next voter when a call
- * fails in time. The reply or the failure says what a client may conclude: 503 when no attempt can
- * have appended a write, 504 when one may have.
+ * reads answered by the group's leader once a follower confirms it ({@link LeaderReads}: this
+ * node's division, else the leader this node's client knows), else through the log like writes;
+ * writes and those reads straight to this node's division when it leads the group ({@link
+ * LocalLeader}), everything else, and whatever failed there, through the group's Raft client, and
+ * again as a new call to the next voter when a call fails in time. The reply or the failure says
+ * what a client may conclude: 503 when no attempt can have appended a write, 504 when one may have.
  */
 final class GroupCalls {
 
@@ -70,10 +70,10 @@ final class GroupCalls {
   }
 
   /**
-   * Sends {@code command} to the key's group: linearizable reads answered here when this node's
-   * division leads the group and a follower confirms it ({@link LeaderReads}); writes and other
-   * linearizable reads straight to this node's division when it leads the group ({@link
-   * LocalLeader}), everything else through a Raft client.
+   * Sends {@code command} to the key's group: linearizable reads answered by the group's leader
+   * once a follower confirms it ({@link LeaderReads}); writes and other linearizable reads straight
+   * to this node's division when it leads the group ({@link LocalLeader}), everything else through
+   * a Raft client.
    */
   CompletableFuture<StrongReply> send(
       Placement.Group group,
@@ -86,6 +86,11 @@ final class GroupCalls {
     }
     return leaderReads
         .read(group, client, command, deadlineNanos)
+        .thenCompose(
+            here ->
+                here.isPresent()
+                    ? CompletableFuture.completedFuture(here)
+                    : leaderReads.forward(client, client.getLeaderId(), command))
         .thenCompose(
             answered ->
                 answered.isPresent()

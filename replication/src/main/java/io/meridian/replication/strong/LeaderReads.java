@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,9 +21,9 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
- * Linearizable reads answered by this node's leading division without a log entry: Raft's ReadIndex
- * (Ongaro's thesis, §6.4), with the leader's check that it still leads done here, because Ratis'
- * own skips that check when its commit index has not moved ({@link RatisStrongKeys}).
+ * Linearizable reads answered by a group's leader without a log entry: Raft's ReadIndex (Ongaro's
+ * thesis, §6.4), with the leader's check that it still leads done here, because Ratis' own skips
+ * that check when its commit index has not moved ({@link RatisStrongKeys}).
  *
  * <p>For reads at a leader of term T: note the commit index c, then ask one follower for its
  * current term. If it answers T, the leader and that follower, a majority of the three voters, were
@@ -35,13 +34,15 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * index covers every earlier term's entries). The reads are answered from the leader's state once
  * it has applied c: the state at a moment between their arrival and their answer.
  *
- * <p>Anything else (another term, no answer in time, this node not leading) and the reads go
- * through the log instead, as a write does ({@link GroupCalls}): a read is never answered without a
- * majority.
+ * <p>A node that does not lead the group sends its reads to the leader its Raft client knows
+ * ({@link StrongCommand.LeaderRead}), which answers them so. Anything else (another term, no answer
+ * in time, no leader known or the leader no longer leading) and the reads go through the log
+ * instead, as a write does ({@link GroupCalls}): a read is never answered without a majority.
  *
- * <p>Cost: one query to one follower, shared by every read of a batch ({@link GroupBatcher}); no
- * log entry, no fsync, no apply. Through the log, the same reads cost what a write costs. The
- * follower asked is the one that answered last; after a failure, the other one.
+ * <p>Cost: one query to one follower, shared by every read of a batch ({@link GroupBatcher}), and
+ * one more to the leader for reads that arrive elsewhere; no log entry, no fsync, no apply. Through
+ * the log, the same reads cost what a write costs. The follower asked is the one that answered
+ * last; after a failure, the other one.
  */
 final class LeaderReads {
 
@@ -58,28 +59,39 @@ final class LeaderReads {
     CompletableFuture<StrongReply> readAfter(long index, StrongCommand reads);
   }
 
-  /** Asks a follower for its current term in the group. */
+  /** Sends a command that a voter's state machine answers itself (not through the log). */
   @FunctionalInterface
-  interface TermQuestion {
-    /** The follower's current term; empty if it did not answer. */
-    CompletableFuture<OptionalLong> ask(RaftPeerId follower, RaftClientImpl client);
+  interface Queries {
+    /** The voter's answer; empty if it failed or did not answer within {@code timeout}. */
+    CompletableFuture<Optional<StrongReply>> ask(
+        RaftPeerId voter, RaftClientImpl client, StrongCommand query, Duration timeout);
   }
 
   private final String self;
   private final Function<RaftGroupId, Optional<Leadership>> leadership;
-  private final TermQuestion question;
+  private final Queries queries;
+  private final LongSupplier nonces;
+  private final Duration answerTimeout;
   private final Map<UUID, RaftPeerId> askNext = new ConcurrentHashMap<>();
   private final AtomicLong confirmed = new AtomicLong();
 
   /**
    * @param self this node's id
    * @param leadership this node's division of a group while it leads the group and is ready
+   * @param answerTimeout how long a follower may take to tell its term; a leader answering reads
+   *     sent to it is given twice that
    */
   LeaderReads(
-      String self, Function<RaftGroupId, Optional<Leadership>> leadership, TermQuestion question) {
+      String self,
+      Function<RaftGroupId, Optional<Leadership>> leadership,
+      Queries queries,
+      LongSupplier nonces,
+      Duration answerTimeout) {
     this.self = self;
     this.leadership = leadership;
-    this.question = question;
+    this.queries = queries;
+    this.nonces = nonces;
+    this.answerTimeout = answerTimeout;
   }
 
   /**
@@ -95,11 +107,12 @@ final class LeaderReads {
     }
     Leadership leader = leading.get();
     RaftPeerId follower = askNext.computeIfAbsent(group.raftId(), id -> followerAfter(group, null));
-    return question
-        .ask(follower, client)
+    return queries
+        .ask(follower, client, new StrongCommand.Term(nonces.getAsLong()), answerTimeout)
         .thenCompose(
             answered -> {
-              if (answered.isEmpty() || answered.getAsLong() != leader.term()) {
+              if (!(answered.orElse(null) instanceof StrongReply.Term term)
+                  || term.term() != leader.term()) {
                 askNext.replace(group.raftId(), follower, followerAfter(group, follower));
                 return CompletableFuture.completedFuture(Optional.<StrongReply>empty());
               }
@@ -113,36 +126,48 @@ final class LeaderReads {
             });
   }
 
+  /**
+   * Sends {@code reads} to {@code leader}, the group's leader as far as this node knows (null if it
+   * knows none), which answers them as {@link #read} does; empty if that is this node or none, or
+   * if it did not answer them.
+   */
+  CompletableFuture<Optional<StrongReply>> forward(
+      RaftClientImpl client, RaftPeerId leader, StrongCommand reads) {
+    if (leader == null || leader.toString().equals(self)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return queries.ask(
+        leader,
+        client,
+        new StrongCommand.LeaderRead(nonces.getAsLong(), reads),
+        answerTimeout.multipliedBy(2));
+  }
+
   /** How many batches of reads were answered here after a follower confirmed (for tests). */
   long confirmed() {
     return confirmed.get();
   }
 
   /**
-   * Asks through a group's Raft client: a stale read, which Ratis hands to the follower's own state
-   * machine ({@link StrongCommand.Term}). Its nonce is not the retry policy's, so the client does
-   * not retry it; a follower that takes longer than {@code timeout} counts as no answer.
+   * Queries through a group's Raft client: a stale read, which Ratis hands to the voter's own state
+   * machine. The query's nonce is not the retry policy's, so the client does not retry it.
    */
-  static TermQuestion throughRaftClient(long clientId, LongSupplier nonces, Duration timeout) {
-    return (follower, client) -> {
-      StrongRequest asked =
-          new StrongRequest(clientId, 0, new StrongCommand.Term(nonces.getAsLong()));
-      Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(asked.encode()));
-      return UnorderedAsync.send(
-              RaftClientRequest.staleReadRequestType(0), message, follower, client)
+  static Queries throughRaftClient(long clientId) {
+    return (voter, client, query, timeout) -> {
+      Message message =
+          Message.valueOf(
+              UnsafeByteOperations.unsafeWrap(new StrongRequest(clientId, 0, query).encode()));
+      return UnorderedAsync.send(RaftClientRequest.staleReadRequestType(0), message, voter, client)
           .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-          .handle((reply, failure) -> failure == null ? termIn(reply) : OptionalLong.empty());
+          .handle((reply, failure) -> failure == null ? answerIn(reply) : Optional.empty());
     };
   }
 
-  private static OptionalLong termIn(RaftClientReply reply) {
+  private static Optional<StrongReply> answerIn(RaftClientReply reply) {
     if (!reply.isSuccess() || reply.getMessage() == null) {
-      return OptionalLong.empty();
+      return Optional.empty();
     }
-    return StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer())
-            instanceof StrongReply.Term answer
-        ? OptionalLong.of(answer.term())
-        : OptionalLong.empty();
+    return Optional.of(StrongReply.decode(reply.getMessage().getContent().asReadOnlyByteBuffer()));
   }
 
   /** The group's next voter after {@code follower} (the first when null) that is not this node. */

@@ -226,7 +226,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                                 () ->
                                     leaderChanges
                                         .computeIfAbsent(uuid, any -> new AtomicLong())
-                                        .incrementAndGet())))
+                                        .incrementAndGet(),
+                                reads -> readAsLeader(uuid, reads))))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
@@ -245,8 +246,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         new LeaderReads(
             self.id(),
             localLeader::leadership,
-            LeaderReads.throughRaftClient(
-                clientId, this::nonce, tuning.attemptTimeout().dividedBy(3)));
+            LeaderReads.throughRaftClient(clientId),
+            this::nonce,
+            tuning.attemptTimeout().dividedBy(3));
     this.groupCalls =
         new GroupCalls(
             self, clientId, nonces, localLeader, leaderReads, retryPolicy, tuning, closed::get);
@@ -615,6 +617,23 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     return groupCalls.send(
         group, current.readClients().get(group.index()), command, mode, deadline);
+  }
+
+  /** Reads another node sent to this one as the group's leader ({@link LeaderReads#forward}). */
+  private CompletableFuture<Optional<StrongReply>> readAsLeader(UUID raftId, StrongCommand reads) {
+    Active current = active;
+    Optional<Placement.Group> group =
+        current == null
+            ? Optional.empty()
+            : current.placement().groups().stream()
+                .filter(g -> g.raftId().equals(raftId))
+                .findFirst();
+    if (group.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    long deadline = System.nanoTime() + tuning.attemptTimeout().toNanos();
+    return leaderReads.read(
+        group.get(), current.readClients().get(group.get().index()), reads, deadline);
   }
 
   private static CompletableFuture<StrongReply> notPlaced() {

@@ -11,14 +11,17 @@ import java.util.Set;
 /**
  * What a client asks of a group's state machine: a write that goes through the Raft log ({@link
  * Put}, {@link Delete}) or a read answered by a query ({@link Get}), alone or several as one {@link
- * Batch}; or, from a leader to a follower, the follower's current {@link Term}. Every command
- * carries a {@code nonce} unique to one client request, so the retry policy can tell a request's
- * attempts apart (Ratis retries keep the call id, so the retry cache de-duplicates them).
+ * Batch}; or, from a leader to a follower, the follower's current {@link Term}; or reads that a
+ * node sends to the group's leader to answer once it has confirmed its term ({@link LeaderRead}).
+ * Every command carries a {@code nonce} unique to one client request, so the retry policy can tell
+ * a request's attempts apart (Ratis retries keep the call id, so the retry cache de-duplicates
+ * them).
  *
  * <p>Wire format, big-endian: {@code [op][nonce:8][precondition][revision:8][key length:4][key
  * UTF-8]} then, for a put, {@code [content type length:2][content type UTF-8][value bytes]}; a
  * batch is {@code [op][nonce:8][count:4]} then each command as {@code [length:4][encoded command]};
- * a term question is {@code [op][nonce:8]}.
+ * a term question is {@code [op][nonce:8]}, a leader read {@code [op][nonce:8]} then its encoded
+ * reads.
  */
 sealed interface StrongCommand {
   byte PUT = 1;
@@ -26,6 +29,7 @@ sealed interface StrongCommand {
   byte GET = 3;
   byte BATCH = 4;
   byte TERM = 5;
+  byte LEADER_READ = 6;
 
   long nonce();
 
@@ -100,9 +104,31 @@ sealed interface StrongCommand {
    */
   record Term(long nonce) implements StrongCommand {}
 
+  /**
+   * Linearizable reads (a {@link Get}, or a {@link Batch} of them) that a node which does not lead
+   * the group sends to its leader as a query: the leader answers them once it has confirmed its
+   * term ({@link LeaderReads}) and fails them if it cannot, and the sender then reads through the
+   * log.
+   */
+  record LeaderRead(long nonce, StrongCommand reads) implements StrongCommand {
+    public LeaderRead {
+      if (!(reads instanceof Get || (reads instanceof Batch batch && batch.reads()))) {
+        throw new IllegalArgumentException("a leader read carries reads, not " + reads);
+      }
+    }
+  }
+
   static byte[] encode(StrongCommand command) {
     if (command instanceof Term term) {
       return ByteBuffer.allocate(1 + 8).put(TERM).putLong(term.nonce()).array();
+    }
+    if (command instanceof LeaderRead read) {
+      byte[] reads = encode(read.reads());
+      return ByteBuffer.allocate(1 + 8 + reads.length)
+          .put(LEADER_READ)
+          .putLong(read.nonce())
+          .put(reads)
+          .array();
     }
     if (command instanceof Batch batch) {
       List<byte[]> commands = batch.commands().stream().map(StrongCommand::encode).toList();
@@ -159,6 +185,11 @@ sealed interface StrongCommand {
     }
     if (op == TERM) {
       return new Term(nonce);
+    }
+    if (op == LEADER_READ) {
+      byte[] reads = new byte[buffer.remaining()];
+      buffer.get(reads);
+      return new LeaderRead(nonce, decode(reads));
     }
     Precondition precondition = getPrecondition(buffer);
     byte[] key = new byte[buffer.getInt()];

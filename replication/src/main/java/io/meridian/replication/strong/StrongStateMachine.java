@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -91,6 +92,7 @@ final class StrongStateMachine extends BaseStateMachine {
   private final Executor replies;
   private final Runnable onFatal;
   private final Runnable onNewLeader;
+  private final Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader;
   private final byte[] metaKey;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final AtomicBoolean failed = new AtomicBoolean();
@@ -139,14 +141,22 @@ final class StrongStateMachine extends BaseStateMachine {
    * @param onFatal called once if a storage failure leaves this replica unable to go on (not when
    *     the storage was closed: the node is stopping)
    * @param onNewLeader called each time this replica learns of a new leader of the group
+   * @param asLeader answers reads sent to this replica as the group's leader ({@link
+   *     StrongCommand.LeaderRead}), empty if it cannot
    */
   StrongStateMachine(
-      UUID group, Store store, Executor replies, Runnable onFatal, Runnable onNewLeader) {
+      UUID group,
+      Store store,
+      Executor replies,
+      Runnable onFatal,
+      Runnable onNewLeader,
+      Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader) {
     this.group = group;
     this.store = store;
     this.replies = replies;
     this.onFatal = onFatal;
     this.onNewLeader = onNewLeader;
+    this.asLeader = asLeader;
     this.metaKey = StrongRecord.metaKey(group);
   }
 
@@ -424,6 +434,17 @@ final class StrongStateMachine extends BaseStateMachine {
     StrongCommand command = StrongRequest.decode(request.getContent().toByteArray()).command();
     if (command instanceof StrongCommand.Term) {
       return currentTerm().thenApply(StrongStateMachine::toMessage);
+    }
+    if (command instanceof StrongCommand.LeaderRead forwarded) {
+      return asLeader
+          .apply(forwarded.reads())
+          .thenApply(
+              answered ->
+                  toMessage(
+                      answered.orElseThrow(
+                          () ->
+                              StrongKeyException.unavailable(
+                                  "this replica could not answer as the group's leader"))));
     }
     return afterApplied(() -> answer(command)).thenApply(StrongStateMachine::toMessage);
   }

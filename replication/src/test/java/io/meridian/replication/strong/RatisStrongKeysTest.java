@@ -268,6 +268,36 @@ class RatisStrongKeysTest {
   }
 
   @Test
+  void linearizableReadsAtAFollower_areAnsweredByTheConfirmedLeader_withoutALogEntry()
+      throws Exception {
+    int leader = leaderOf("k");
+    int follower = (leader + 1) % 3;
+    long revision = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    // The follower's read client learns which voter leads from its first reads (through the log).
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              long before = nodes[leader].leaderConfirmedReads();
+              get(nodes[follower].get("k", false));
+              return nodes[leader].leaderConfirmedReads() > before;
+            });
+    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
+    RaftLog raftLog = nodes[leader].raftServer().getDivision(id).getRaftLog();
+    long lastIndex = raftLog.getLastEntryTermIndex().getIndex();
+    long confirmed = nodes[leader].leaderConfirmedReads();
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(nodes[follower].get("k", false)).map(StrongKeys.Value::revision))
+          .hasValue(revision);
+    }
+    assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmed + 5);
+    assertThat(raftLog.getLastEntryTermIndex().getIndex()).isEqualTo(lastIndex);
+    long next = get(nodes[leader].put("k", bytes("v2"), "text/plain", Precondition.none()));
+    assertThat(get(nodes[follower].get("k", false)).map(StrongKeys.Value::revision)).hasValue(next);
+  }
+
+  @Test
   void aLeaderThatLostItsFollowers_answersNoLinearizableRead() throws Exception {
     // Election timeouts long enough that the leader still calls itself leader when it is asked.
     restartWithElectionTimeoutMs(4000);

@@ -88,4 +88,23 @@ class StrongCommandTest {
     assertThat(StrongReply.decode(ByteBuffer.wrap(StrongReply.encode(new StrongReply.Term(11)))))
         .isEqualTo(new StrongReply.Term(11));
   }
+
+  @Test
+  void aLeaderReadRoundTripsWithItsReads_andCarriesNothingElse() {
+    StrongCommand.Batch batch =
+        new StrongCommand.Batch(
+            3, List.of(new StrongCommand.Get(4, "a"), new StrongCommand.Get(5, "b")));
+    for (StrongCommand reads : List.of(new StrongCommand.Get(2, "k"), batch)) {
+      StrongCommand.LeaderRead read = new StrongCommand.LeaderRead(9, reads);
+      StrongCommand back = StrongCommand.decode(StrongCommand.encode(read));
+      assertThat(back).isEqualTo(read);
+    }
+    assertThatThrownBy(
+            () ->
+                new StrongCommand.LeaderRead(
+                    1,
+                    new StrongCommand.Put(
+                        2, "k", Precondition.none(), "text/plain", "v".getBytes(UTF_8))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

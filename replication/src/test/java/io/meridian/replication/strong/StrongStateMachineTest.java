@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -537,7 +538,14 @@ class StrongStateMachineTest {
             .build();
     storage.initialize();
     open.add(storage);
-    StrongStateMachine machine = new StrongStateMachine(GROUP, store, replies, onFatal, () -> {});
+    StrongStateMachine machine =
+        new StrongStateMachine(
+            GROUP,
+            store,
+            replies,
+            onFatal,
+            () -> {},
+            reads -> CompletableFuture.completedFuture(Optional.empty()));
     machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
     return machine;
   }
