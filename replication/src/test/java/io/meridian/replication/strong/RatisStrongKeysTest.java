@@ -237,64 +237,38 @@ class RatisStrongKeysTest {
   }
 
   @Test
-  void linearizableReadsAtTheLeader_areConfirmedByAFollower_withoutALogEntry() throws Exception {
-    int leader = leaderOf("k");
-    long revision = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
-    // The first reads go through the log while the division is looked up.
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              long before = nodes[leader].leaderConfirmedReads();
-              get(nodes[leader].get("k", false));
-              return nodes[leader].leaderConfirmedReads() > before;
-            });
-    RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
-    RaftLog raftLog = nodes[leader].raftServer().getDivision(id).getRaftLog();
-    long lastIndex = raftLog.getLastEntryTermIndex().getIndex();
-    long confirmed = nodes[leader].leaderConfirmedReads();
-
-    for (int i = 0; i < 5; i++) {
-      assertThat(get(nodes[leader].get("k", false)).map(StrongKeys.Value::revision))
-          .hasValue(revision);
-    }
-    assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmed + 5);
-    assertThat(raftLog.getLastEntryTermIndex().getIndex()).isEqualTo(lastIndex);
-    // A write in between is seen by the next read.
-    long next = get(nodes[leader].put("k", bytes("v2"), "text/plain", Precondition.none()));
-    Optional<StrongKeys.Value> read = get(nodes[leader].get("k", false));
-    assertThat(read.map(StrongKeys.Value::revision)).hasValue(next);
-    assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v2");
-  }
-
-  @Test
-  void linearizableReadsAtAFollower_areAnsweredByTheConfirmedLeader_withoutALogEntry()
+  void linearizableReads_atTheLeaderOrAFollower_areAnsweredByTheConfirmedLeader_withoutALogEntry()
       throws Exception {
     int leader = leaderOf("k");
-    int follower = (leader + 1) % 3;
-    long revision = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
-    // The follower's read client learns which voter leads from its first reads (through the log).
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              long before = nodes[leader].leaderConfirmedReads();
-              get(nodes[follower].get("k", false));
-              return nodes[leader].leaderConfirmedReads() > before;
-            });
     RaftGroupId id = RaftGroupId.valueOf(placement.groupOf("k").raftId());
     RaftLog raftLog = nodes[leader].raftServer().getDivision(id).getRaftLog();
-    long lastIndex = raftLog.getLastEntryTermIndex().getIndex();
-    long confirmed = nodes[leader].leaderConfirmedReads();
+    for (int reader : new int[] {leader, (leader + 1) % 3}) {
+      long revision = get(nodes[leader].put("k", bytes("v1"), "text/plain", Precondition.none()));
+      // The first reads go through the log: the leader's division is being looked up, a follower's
+      // read client learns from them which voter leads.
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                long before = nodes[leader].leaderConfirmedReads();
+                get(nodes[reader].get("k", false));
+                return nodes[leader].leaderConfirmedReads() > before;
+              });
+      long lastIndex = raftLog.getLastEntryTermIndex().getIndex();
+      long confirmed = nodes[leader].leaderConfirmedReads();
 
-    for (int i = 0; i < 5; i++) {
-      assertThat(get(nodes[follower].get("k", false)).map(StrongKeys.Value::revision))
-          .hasValue(revision);
+      for (int i = 0; i < 5; i++) {
+        assertThat(get(nodes[reader].get("k", false)).map(StrongKeys.Value::revision))
+            .hasValue(revision);
+      }
+      assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmed + 5);
+      assertThat(raftLog.getLastEntryTermIndex().getIndex()).isEqualTo(lastIndex);
+      // A write in between is seen by the next read.
+      long next = get(nodes[leader].put("k", bytes("v2"), "text/plain", Precondition.none()));
+      Optional<StrongKeys.Value> read = get(nodes[reader].get("k", false));
+      assertThat(read.map(StrongKeys.Value::revision)).hasValue(next);
+      assertThat(new String(read.get().bytes(), UTF_8)).isEqualTo("v2");
     }
-    assertThat(nodes[leader].leaderConfirmedReads()).isEqualTo(confirmed + 5);
-    assertThat(raftLog.getLastEntryTermIndex().getIndex()).isEqualTo(lastIndex);
-    long next = get(nodes[leader].put("k", bytes("v2"), "text/plain", Precondition.none()));
-    assertThat(get(nodes[follower].get("k", false)).map(StrongKeys.Value::revision)).hasValue(next);
   }
 
   @Test
