@@ -26,13 +26,15 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * that check when its commit index has not moved ({@link RatisStrongKeys}).
  *
  * <p>For reads at a leader of term T: note the commit index c, then ask one follower for its
- * current term. If it answers T, the leader and that follower, a majority of the three voters, were
- * both still in term T after the reads arrived. A leader of a later term needs the votes of a
- * majority, which includes one of the two, and a voter's term never goes back; so no later leader
- * was elected, let alone acknowledged a write, before the reads arrived. Every write acknowledged
- * before then was committed in term T or earlier, so it is at or below c (a ready leader's commit
- * index covers every earlier term's entries). The reads are answered from the leader's state once
- * it has applied c: the state at a moment between their arrival and their answer.
+ * current term. If it answers T, the leader and that follower, a majority of the group's three
+ * voters (or two), were both still in term T after the reads arrived. A leader of a later term
+ * needs the votes of a majority, which includes one of the two, and a voter's term never goes back;
+ * so no later leader was elected, let alone acknowledged a write, before the reads arrived. Every
+ * write acknowledged before then was committed in term T or earlier, so it is at or below c (a
+ * ready leader's commit index covers every earlier term's entries). The reads are answered from the
+ * leader's state once it has applied c: the state at a moment between their arrival and their
+ * answer. A leader that is its group's only voter (a node running alone) is a majority by itself
+ * and asks no one.
  *
  * <p>A node that does not lead the group sends its reads to the leader its Raft client knows
  * ({@link StrongCommand.LeaderRead}), which answers them so. Anything else (another term, no answer
@@ -106,6 +108,10 @@ final class LeaderReads {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     Leadership leader = leading.get();
+    if (group.voters().size() == 1) {
+      // This node is the group's only voter, a majority by itself: no other leader can arise.
+      return readAt(leader, reads, deadlineNanos);
+    }
     RaftPeerId follower = askNext.computeIfAbsent(group.raftId(), id -> followerAfter(group, null));
     return queries
         .ask(follower, client, new StrongCommand.Term(nonces.getAsLong()), answerTimeout)
@@ -116,14 +122,20 @@ final class LeaderReads {
                 askNext.replace(group.raftId(), follower, followerAfter(group, follower));
                 return CompletableFuture.completedFuture(Optional.<StrongReply>empty());
               }
-              confirmed.incrementAndGet();
-              long remainingNanos = Math.max(1, deadlineNanos - System.nanoTime());
-              return leader
-                  .replica()
-                  .readAfter(leader.commitIndex(), reads)
-                  .orTimeout(remainingNanos, TimeUnit.NANOSECONDS)
-                  .thenApply(Optional::of);
+              return readAt(leader, reads, deadlineNanos);
             });
+  }
+
+  /** Answers {@code reads} from the confirmed leader's replica once it has applied its index. */
+  private CompletableFuture<Optional<StrongReply>> readAt(
+      Leadership leader, StrongCommand reads, long deadlineNanos) {
+    confirmed.incrementAndGet();
+    long remainingNanos = Math.max(1, deadlineNanos - System.nanoTime());
+    return leader
+        .replica()
+        .readAfter(leader.commitIndex(), reads)
+        .orTimeout(remainingNanos, TimeUnit.NANOSECONDS)
+        .thenApply(Optional::of);
   }
 
   /**

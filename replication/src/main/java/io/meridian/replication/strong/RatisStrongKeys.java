@@ -71,17 +71,18 @@ import org.slf4j.LoggerFactory;
  * its deadline. Whatever the route, each write is applied at most once: every request names this
  * node's client and the writes it has finished, and the state machine answers a second copy of a
  * write with the first one's reply ({@link ClientSession}). Writes go through the log. A
- * linearizable read at the node whose division leads the key's group is answered there once a
- * follower has confirmed the leader's term ({@link LeaderReads}: ReadIndex, with a confirmation of
- * our own); other linearizable reads, and those a leader could not confirm, go through the log: an
- * entry of {@code Get}s answered at its place in the order. Not Ratis' ReadIndex: Ratis (3.2.0)
- * skips the confirming heartbeat round when an earlier round already confirmed the current commit
- * index ({@code ReadIndexHeartbeats}), so a leader cut off from its followers, which commits
- * nothing more, went on answering reads unconfirmed until it stepped down (up to the maximum
- * election timeout after its last reply) while a new leader could already have acknowledged writes;
- * and the rounds that do run were slow here (ReadIndex only when the commit index had moved, else
- * through the log, gave 176 reads/s from 16 clients with a p99 of 767 ms, about Ratis' heartbeat
- * period of 750 ms). Stale reads read this node's replica when it has one.
+ * linearizable read is answered by the key's group leader once a follower has confirmed the
+ * leader's term ({@link LeaderReads}: ReadIndex, with a confirmation of our own), here if this
+ * node's division leads, else at the leader this node's client knows; reads that no leader could
+ * confirm go through the log: an entry of {@code Get}s answered at its place in the order. Not
+ * Ratis' ReadIndex: Ratis (3.2.0) skips the confirming heartbeat round when an earlier round
+ * already confirmed the current commit index ({@code ReadIndexHeartbeats}), so a leader cut off
+ * from its followers, which commits nothing more, went on answering reads unconfirmed until it
+ * stepped down (up to the maximum election timeout after its last reply) while a new leader could
+ * already have acknowledged writes; and the rounds that do run were slow here (ReadIndex only when
+ * the commit index had moved, else through the log, gave 176 reads/s from 16 clients with a p99 of
+ * 767 ms, about Ratis' heartbeat period of 750 ms). Stale reads read this node's replica when it
+ * has one.
  *
  * <p>Threading: Ratis calls run on this class's own threads, never on an event loop; futures handed
  * to Vert.x callers complete on the caller's context ({@code Future.fromCompletionStage}).

@@ -69,6 +69,21 @@ class LeaderReadsTest {
   }
 
   @Test
+  void theOnlyVoterOfItsGroup_isAMajorityByItself_andAsksNoOne() throws Exception {
+    Placement.Group alone =
+        new Placement.Group(0, UUID.randomUUID(), List.of(new RaftMember("n1", "r1", "a:1")));
+    LeaderReads reads = leaderOfTerm(5, 42, answering(term(4)));
+
+    assertThat(
+            reads
+                .read(alone, null, READ, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))
+                .get(10, TimeUnit.SECONDS))
+        .hasValue(FOUND);
+    assertThat(asked).isEmpty();
+    assertThat(readIndices).containsExactly(42L);
+  }
+
+  @Test
   void aNodeThatDoesNotLead_asksNoOne() throws Exception {
     LeaderReads reads = notLeading(answering(term(5)));
 
