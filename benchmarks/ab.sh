@@ -3,8 +3,9 @@
 # machine whose speed drifts by tens of percent within minutes (this VM does): both sides are up at
 # once and short measured phases alternate between them (A B, then B A, ...), so both see the same
 # drift. For strong-put (the default) and strong-get (linearizable reads) each side is a 3-node
-# cluster on loopback; for counter-incr, set-add, key-put or key-get one durable node. Each side is a checkout whose build output it runs
-# (default: this one), `--set` overrides and JVM options (default: MERIDIAN_OPTS, else -Xmx512m).
+# cluster on loopback; for counter-incr, set-add, key-put or key-get one durable node. Each side is
+# a checkout whose build output it runs (default: this one), `--set` overrides and JVM options
+# (default: MERIDIAN_OPTS, else -Xmx512m).
 #   benchmarks/ab.sh [--op strong-put|strong-get|...] [--a-home DIR] [--b-home DIR] [--a-set k=v]... [--b-set k=v]...
 #                    [--a-jvm "OPTS"] [--b-jvm "OPTS"]
 #                    [--rounds 5] [--clients "1 16"] [--phase 12s] [--jit-warmup 360]

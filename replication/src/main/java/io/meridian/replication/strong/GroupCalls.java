@@ -1,6 +1,5 @@
 package io.meridian.replication.strong;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -237,19 +236,8 @@ final class GroupCalls {
     if (cause instanceof NotLeaderException notLeader && notLeader.getSuggestedLeader() != null) {
       return notLeader.getSuggestedLeader().getId();
     }
-    return voterAfter(group, last.target() != null ? last.target() : client.getLeaderId());
-  }
-
-  /** The voter after {@code peer} in the group's order (the first when {@code peer} is none). */
-  private static RaftPeerId voterAfter(Placement.Group group, RaftPeerId peer) {
-    List<RaftMember> voters = group.voters();
-    int at = -1;
-    for (int i = 0; i < voters.size(); i++) {
-      if (peer != null && voters.get(i).id().equals(peer.toString())) {
-        at = i;
-      }
-    }
-    return RaftPeerId.valueOf(voters.get((at + 1) % voters.size()).id());
+    RaftPeerId after = last.target() != null ? last.target() : client.getLeaderId();
+    return RaftPeerId.valueOf(group.voterAfter(after == null ? null : after.toString()).id());
   }
 
   /** The reply of a request submitted to a division, or its exception thrown. */

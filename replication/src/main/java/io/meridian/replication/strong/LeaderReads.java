@@ -1,7 +1,6 @@
 package io.meridian.replication.strong;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -103,6 +102,9 @@ final class LeaderReads {
    */
   CompletableFuture<Optional<StrongReply>> read(
       Placement.Group group, RaftClientImpl client, StrongCommand reads, long deadlineNanos) {
+    if (!group.hasVoter(self)) {
+      return CompletableFuture.completedFuture(Optional.empty()); // no division here to lead it
+    }
     Optional<Leadership> leading = leadership.apply(RaftGroupId.valueOf(group.raftId()));
     if (leading.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -139,6 +141,15 @@ final class LeaderReads {
   }
 
   /**
+   * Answers reads another node forwarded here ({@link #forward}), within the time it waits for
+   * them.
+   */
+  CompletableFuture<Optional<StrongReply>> readForwarded(
+      Placement.Group group, RaftClientImpl client, StrongCommand reads) {
+    return read(group, client, reads, System.nanoTime() + forwardTimeout().toNanos());
+  }
+
+  /**
    * Sends {@code reads} to {@code leader}, the group's leader as far as this node knows (null if it
    * knows none), which answers them as {@link #read} does; empty if that is this node or none, or
    * if it did not answer them.
@@ -149,10 +160,14 @@ final class LeaderReads {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return queries.ask(
-        leader,
-        client,
-        new StrongCommand.LeaderRead(nonces.getAsLong(), reads),
-        answerTimeout.multipliedBy(2));
+        leader, client, new StrongCommand.LeaderRead(nonces.getAsLong(), reads), forwardTimeout());
+  }
+
+  /**
+   * How long a node waits for the leader to answer forwarded reads: its question, then its read.
+   */
+  private Duration forwardTimeout() {
+    return answerTimeout.multipliedBy(2);
   }
 
   /** How many batches of reads were answered here after a follower confirmed (for tests). */
@@ -184,14 +199,10 @@ final class LeaderReads {
 
   /** The group's next voter after {@code follower} (the first when null) that is not this node. */
   private RaftPeerId followerAfter(Placement.Group group, RaftPeerId follower) {
-    List<RaftMember> others =
-        group.voters().stream().filter(voter -> !voter.id().equals(self)).toList();
-    int at = -1;
-    for (int i = 0; i < others.size(); i++) {
-      if (follower != null && others.get(i).id().equals(follower.toString())) {
-        at = i;
-      }
+    RaftMember next = group.voterAfter(follower == null ? null : follower.toString());
+    if (next.id().equals(self)) {
+      next = group.voterAfter(next.id());
     }
-    return RaftPeerId.valueOf(others.get((at + 1) % others.size()).id());
+    return RaftPeerId.valueOf(next.id());
   }
 }

@@ -58,14 +58,10 @@ final class LocalLeader {
   Optional<CompletableFuture<RaftClientReply>> submit(RaftGroupId group, Message message) {
     // The division itself takes client requests (Ratis' RaftServerImpl); the server's own
     // submitClientRequestAsync would hand each to a thread pool and block until it is appended.
-    Optional<RaftClientAsynchronousProtocol> leading =
-        leading(group)
-            .filter(RaftClientAsynchronousProtocol.class::isInstance)
-            .map(RaftClientAsynchronousProtocol.class::cast);
-    if (leading.isEmpty()) {
+    Optional<RaftServer.Division> leading = leading(group);
+    if (leading.isEmpty() || !(leading.get() instanceof RaftClientAsynchronousProtocol direct)) {
       return Optional.empty();
     }
-    RaftClientAsynchronousProtocol direct = leading.get();
     RaftClientRequest request =
         RaftClientRequest.newBuilder()
             .setClientId(clientId)

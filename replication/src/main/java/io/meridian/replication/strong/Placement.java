@@ -59,6 +59,17 @@ public record Placement(String id, List<Group> groups) {
     public boolean hasVoter(String nodeId) {
       return voters.stream().anyMatch(v -> v.id().equals(nodeId));
     }
+
+    /** The voter after {@code nodeId} in this group's order: the first when it is none (null). */
+    public RaftMember voterAfter(String nodeId) {
+      int at = -1;
+      for (int i = 0; i < voters.size(); i++) {
+        if (voters.get(i).id().equals(nodeId)) {
+          at = i;
+        }
+      }
+      return voters.get((at + 1) % voters.size());
+    }
   }
 
   /** A placement over {@code members} (at least one), with a fresh random id. */

@@ -632,9 +632,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     if (group.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    long deadline = System.nanoTime() + tuning.attemptTimeout().toNanos();
-    return leaderReads.read(
-        group.get(), current.readClients().get(group.get().index()), reads, deadline);
+    return leaderReads.readForwarded(
+        group.get(), current.readClients().get(group.get().index()), reads);
   }
 
   private static CompletableFuture<StrongReply> notPlaced() {

@@ -446,7 +446,7 @@ final class StrongStateMachine extends BaseStateMachine {
                               StrongKeyException.unavailable(
                                   "this replica could not answer as the group's leader"))));
     }
-    return afterApplied(() -> answer(command)).thenApply(StrongStateMachine::toMessage);
+    return afterApplied(() -> readAll(command)).thenApply(StrongStateMachine::toMessage);
   }
 
   /**
@@ -454,7 +454,7 @@ final class StrongStateMachine extends BaseStateMachine {
    * through {@code index}: a read at a leader that confirmed it still leads ({@link LeaderReads}).
    */
   CompletableFuture<StrongReply> readAfter(long index, StrongCommand reads) {
-    return appliedThrough(index).thenCompose(ignored -> unlessStopped(() -> answer(reads)));
+    return appliedThrough(index).thenCompose(ignored -> unlessStopped(() -> readAll(reads)));
   }
 
   /** This replica's current term in the group (the follower's side of {@link LeaderReads}). */
@@ -472,7 +472,8 @@ final class StrongStateMachine extends BaseStateMachine {
     }
   }
 
-  private CompletableFuture<StrongReply> answer(StrongCommand reads) {
+  /** Reads the keys of {@code reads}, a {@code Get} or a batch of them, from this replica. */
+  private CompletableFuture<StrongReply> readAll(StrongCommand reads) {
     if (reads instanceof StrongCommand.Batch batch && batch.reads()) {
       return batchReply(batch.commands().stream().map(get -> read(get.key())).toList());
     }
