@@ -18,10 +18,12 @@ import java.util.function.LongSupplier;
  *
  * <p>Why: every trip through Raft costs the same whatever it carries — a client call to the leader,
  * then for a write a log append and its fsync on each voter, replication messages, an apply and its
- * commit, for a read a ReadIndex round — and on a small machine that cost is CPU (thread hand-offs
- * and system calls), milliseconds per trip. A lone request goes out at once, as before; under load,
- * N concurrent requests share one trip. This is the natural batching of group commit: no timer, no
- * waiting when the group is idle.
+ * commit, for a read a leader's confirmation — and on a small machine that cost is CPU (thread
+ * hand-offs and system calls), milliseconds per trip. A lone request goes out at once, as before;
+ * under load, N concurrent requests share one trip. This is the natural batching of group commit:
+ * no timer, no waiting when the group is idle. The groups' batchers of one kind also share a {@link
+ * TripGate}: while the node has its fill of trips in flight, a group's next trip waits its turn and
+ * carries all that gathered for the group meanwhile.
  *
  * <p>Order: with {@code onePerKey} (writes), commands on one key leave in the order they arrived (a
  * batch holds at most one per key; a later one waits for the next batch). Commands queued together
@@ -52,15 +54,17 @@ final class GroupBatcher {
   private final LongSupplier nonces;
   private final LongSupplier nanoTime;
   private final Executor completions;
+  private final TripGate trips;
   private final boolean onePerKey;
   private final int maxCommands;
   private final long maxBytes;
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>(); // guarded by this
-  private boolean inFlight; // guarded by this
+  private boolean busy; // guarded by this: a trip in flight, or waiting for a place among trips
 
   /**
    * @param completions where the next batch is sent from once one returns (not the thread that
    *     completed it, which may be Ratis' own)
+   * @param trips the places among this node's trips in flight, which the groups share
    * @param onePerKey at most one command per key in a batch (writes)
    * @param maxCommands most commands in one batch
    * @param maxBytes most payload bytes in one batch (a Raft log entry has a size limit); a single
@@ -71,6 +75,7 @@ final class GroupBatcher {
       LongSupplier nonces,
       LongSupplier nanoTime,
       Executor completions,
+      TripGate trips,
       boolean onePerKey,
       int maxCommands,
       long maxBytes) {
@@ -78,26 +83,45 @@ final class GroupBatcher {
     this.nonces = nonces;
     this.nanoTime = nanoTime;
     this.completions = completions;
+    this.trips = trips;
     this.onePerKey = onePerKey;
     this.maxCommands = maxCommands;
     this.maxBytes = maxBytes;
   }
 
-  /** Sends {@code command} now, or with the next batch if a request is in flight. */
+  /**
+   * Sends {@code command} now, or with the next batch if a request is in flight or the node's trips
+   * are all taken.
+   */
   CompletableFuture<StrongReply> submit(StrongCommand.Single command, long deadlineNanos) {
     Pending pending = new Pending(command, deadlineNanos, new CompletableFuture<>());
     synchronized (this) {
-      if (inFlight) {
-        waiting.add(pending);
+      waiting.add(pending);
+      if (busy) {
         return pending.reply();
       }
-      inFlight = true;
+      busy = true;
     }
-    dispatch(List.of(pending));
+    takeTrip();
     return pending.reply();
   }
 
-  private void dispatch(List<Pending> batch) {
+  private void takeTrip() {
+    TripGate.Slot slot = trips.enter(this::tripLater);
+    if (slot != null) {
+      sendNext(slot);
+    }
+  }
+
+  private void tripLater(TripGate.Slot slot) {
+    try {
+      completions.execute(() -> sendNext(slot));
+    } catch (RejectedExecutionException e) {
+      sendNext(slot); // shutting down: the sends fail fast, and nothing may be left waiting
+    }
+  }
+
+  private void dispatch(List<Pending> batch, TripGate.Slot slot) {
     StrongCommand command =
         batch.size() == 1
             ? batch.get(0).command()
@@ -112,6 +136,7 @@ final class GroupBatcher {
     }
     sent.whenComplete(
         (reply, failure) -> {
+          slot.release();
           if (failure != null) {
             batch.forEach(pending -> pending.reply().completeExceptionally(failure));
           } else if (reply instanceof StrongReply.Batch replies) {
@@ -122,14 +147,24 @@ final class GroupBatcher {
             batch.get(0).reply().complete(reply);
           }
           try {
-            completions.execute(this::sendNext);
+            completions.execute(this::afterTrip);
           } catch (RejectedExecutionException e) {
-            sendNext(); // shutting down: the sends fail fast, and nothing may be left waiting
+            afterTrip(); // shutting down: the sends fail fast, and nothing may be left waiting
           }
         });
   }
 
-  private void sendNext() {
+  private void afterTrip() {
+    synchronized (this) {
+      if (waiting.isEmpty()) {
+        busy = false;
+        return;
+      }
+    }
+    takeTrip();
+  }
+
+  private void sendNext(TripGate.Slot slot) {
     List<Pending> batch = new ArrayList<>();
     List<Pending> expired = new ArrayList<>();
     synchronized (this) {
@@ -152,7 +187,7 @@ final class GroupBatcher {
         }
       }
       if (batch.isEmpty()) {
-        inFlight = false;
+        busy = false;
       }
     }
     expired.forEach(
@@ -163,8 +198,10 @@ final class GroupBatcher {
                     StrongKeyException.unavailable(
                         "the request waited for the key's Raft group past its deadline; it was"
                             + " not sent")));
-    if (!batch.isEmpty()) {
-      dispatch(batch);
+    if (batch.isEmpty()) {
+      slot.release();
+    } else {
+      dispatch(batch, slot);
     }
   }
 }

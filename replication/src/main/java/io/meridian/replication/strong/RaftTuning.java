@@ -27,6 +27,10 @@ import org.apache.ratis.util.TimeDuration;
  * @param snapshotThreshold log entries after which a group takes a snapshot
  * @param snapshotsRetained snapshot files kept per group
  * @param maxEntryBytes the largest log entry (a value at the configured limit plus its key)
+ * @param writeTrips trips through Raft this node's writes may have in flight at once over all
+ *     groups ({@link TripGate}): one per core, and at least two, for a trip's cost is CPU
+ * @param tripLease the longest a trip holds its place among them: a tenth of the election timeout,
+ *     which is set for the network's round trips, so that a trip of a healthy group keeps it
  */
 record RaftTuning(
     Duration electionTimeout,
@@ -36,7 +40,9 @@ record RaftTuning(
     Duration retryCacheExpiry,
     long snapshotThreshold,
     int snapshotsRetained,
-    int maxEntryBytes) {
+    int maxEntryBytes,
+    int writeTrips,
+    Duration tripLease) {
 
   static final long SNAPSHOT_THRESHOLD = 20_000;
   static final int SNAPSHOTS_RETAINED = 2;
@@ -60,7 +66,9 @@ record RaftTuning(
         Duration.ofMinutes(10),
         SNAPSHOT_THRESHOLD,
         SNAPSHOTS_RETAINED,
-        config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 4096);
+        config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 4096,
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        Duration.ofMillis(election / 10));
   }
 
   RaftTuning withSnapshotThreshold(long threshold) {
@@ -72,7 +80,9 @@ record RaftTuning(
         retryCacheExpiry,
         threshold,
         snapshotsRetained,
-        maxEntryBytes);
+        maxEntryBytes,
+        writeTrips,
+        tripLease);
   }
 
   RaftProperties serverProperties(Path storageDir, String host, int port) {

@@ -140,6 +140,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final RaftServer server;
   private final RaftServerTransport transport;
   private final ScheduledExecutorService repairs;
+  private final ScheduledExecutorService tripLeases;
+  private final TripGate writeTrips;
   private final DivisionRepair repair;
   private final ExecutorService lookups;
   private final LocalLeader localLeader;
@@ -232,6 +234,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
+    this.tripLeases = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-trips"));
+    this.writeTrips =
+        new TripGate(tuning.writeTrips(), tuning.tripLease(), tripLeases, System::nanoTime);
     this.lookups =
         new ThreadPoolExecutor(
             0,
@@ -530,6 +535,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         this::nonce,
         System::nanoTime,
         calls,
+        mode == Mode.WRITE ? writeTrips : TripGate.UNLIMITED,
         mode == Mode.WRITE,
         MAX_BATCH,
         tuning.maxEntryBytes());
@@ -827,6 +833,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     setup.shutdownNow();
     metricsRefresh.shutdownNow();
     repairs.shutdownNow();
+    tripLeases.shutdownNow();
     lookups.shutdownNow();
     Active current = active;
     if (current != null) {

@@ -3,11 +3,15 @@ package io.meridian.replication.strong;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +26,13 @@ class GroupBatcherTest {
   private final AtomicLong now = new AtomicLong();
   private final AtomicLong nonces = new AtomicLong(1_000);
   private final GroupBatcher batcher = recording(true);
+  private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor();
   private long nonce;
+
+  @AfterEach
+  void stopLeases() {
+    leases.shutdownNow();
+  }
 
   @Test
   void aLoneWriteLeavesAtOnceAsItself() throws Exception {
@@ -149,6 +159,7 @@ class GroupBatcherTest {
             nonces::incrementAndGet,
             now::get,
             Runnable::run,
+            TripGate.UNLIMITED,
             true,
             3,
             10_000);
@@ -177,8 +188,46 @@ class GroupBatcherTest {
     assertThat(third).isCompletedWithValue(new StrongReply.NotFound());
   }
 
-  /** A batcher of at most 3 commands or 10,000 bytes whose sends are recorded in {@link #sent}. */
+  @Test
+  void groupsSharingOneTripInFlight_takeTurns_andEachTurnCarriesAllThatGatheredMeanwhile()
+      throws Exception {
+    TripGate oneTrip = new TripGate(1, Duration.ofHours(1), leases, now::get);
+    GroupBatcher left = recording(true, oneTrip);
+    GroupBatcher right = recording(true, oneTrip);
+
+    CompletableFuture<StrongReply> first = left.submit(put("a", 1), DEADLINE);
+    right.submit(put("r1", 1), DEADLINE);
+    left.submit(put("b", 1), DEADLINE);
+    right.submit(put("r2", 1), DEADLINE);
+    assertThat(sent).as("one trip in flight over both groups").hasSize(1);
+
+    sent.get(0).reply().complete(new StrongReply.Written(1));
+    assertThat(first.get()).isEqualTo(new StrongReply.Written(1));
+    assertThat(sent).as("the group that waited first goes next, with all it gathered").hasSize(2);
+    assertThat(((StrongCommand.Batch) sent.get(1).command()).commands())
+        .extracting(StrongCommand.Single::key)
+        .containsExactly("r1", "r2");
+
+    sent.get(1).reply().complete(new StrongReply.Batch(List.of(written(2), written(3))));
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(2).command()).isInstanceOf(StrongCommand.Put.class);
+    assertThat(value((StrongCommand.Single) sent.get(2).command())).isEqualTo("b1");
+    sent.get(2).reply().complete(written(4));
+
+    right.submit(put("r3", 1), DEADLINE);
+    assertThat(sent).as("the trips are all back: the next leaves at once").hasSize(4);
+  }
+
+  private static StrongReply written(long revision) {
+    return new StrongReply.Written(revision);
+  }
+
   private GroupBatcher recording(boolean onePerKey) {
+    return recording(onePerKey, TripGate.UNLIMITED);
+  }
+
+  /** A batcher of at most 3 commands or 10,000 bytes whose sends are recorded in {@link #sent}. */
+  private GroupBatcher recording(boolean onePerKey, TripGate trips) {
     return new GroupBatcher(
         (command, deadline) -> {
           CompletableFuture<StrongReply> reply = new CompletableFuture<>();
@@ -188,6 +237,7 @@ class GroupBatcherTest {
         nonces::incrementAndGet,
         now::get,
         Runnable::run,
+        trips,
         onePerKey,
         3,
         10_000);
