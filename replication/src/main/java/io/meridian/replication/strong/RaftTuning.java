@@ -27,8 +27,9 @@ import org.apache.ratis.util.TimeDuration;
  * @param snapshotThreshold log entries after which a group takes a snapshot
  * @param snapshotsRetained snapshot files kept per group
  * @param maxEntryBytes the largest log entry (a value at the configured limit plus its key)
- * @param writeTrips trips through Raft this node's writes may have in flight at once over all
- *     groups ({@link TripGate}): one per core, and at least two, for a trip's cost is CPU
+ * @param tripsInFlight trips through Raft this node's writes, and apart from them its linearizable
+ *     reads, may have in flight at once over all groups ({@link TripGate}): one per core, and at
+ *     least two, for a trip's cost is CPU
  * @param tripLease the longest a trip holds its place among them: a tenth of the election timeout,
  *     which is set for the network's round trips, so that a trip of a healthy group keeps it
  */
@@ -41,7 +42,7 @@ record RaftTuning(
     long snapshotThreshold,
     int snapshotsRetained,
     int maxEntryBytes,
-    int writeTrips,
+    int tripsInFlight,
     Duration tripLease) {
 
   static final long SNAPSHOT_THRESHOLD = 20_000;
@@ -81,7 +82,7 @@ record RaftTuning(
         threshold,
         snapshotsRetained,
         maxEntryBytes,
-        writeTrips,
+        tripsInFlight,
         tripLease);
   }
 

@@ -142,6 +142,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final ScheduledExecutorService repairs;
   private final ScheduledExecutorService tripLeases;
   private final TripGate writeTrips;
+  private final TripGate readTrips;
   private final DivisionRepair repair;
   private final ExecutorService lookups;
   private final LocalLeader localLeader;
@@ -236,7 +237,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
     this.tripLeases = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-trips"));
     this.writeTrips =
-        new TripGate(tuning.writeTrips(), tuning.tripLease(), tripLeases, System::nanoTime);
+        new TripGate(tuning.tripsInFlight(), tuning.tripLease(), tripLeases, System::nanoTime);
+    this.readTrips =
+        new TripGate(tuning.tripsInFlight(), tuning.tripLease(), tripLeases, System::nanoTime);
     this.lookups =
         new ThreadPoolExecutor(
             0,
@@ -535,7 +538,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         this::nonce,
         System::nanoTime,
         calls,
-        mode == Mode.WRITE ? writeTrips : TripGate.UNLIMITED,
+        mode == Mode.WRITE ? writeTrips : readTrips,
         mode == Mode.WRITE,
         MAX_BATCH,
         tuning.maxEntryBytes());

@@ -2,7 +2,9 @@ package io.meridian.replication.strong;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,22 +47,11 @@ final class TripGate {
 
     @Override
     public void release() {
-      Consumer<Slot> next;
-      Held handed;
-      synchronized (TripGate.this) {
-        if (!held.remove(this)) {
-          return; // released before, or its lease ran out
-        }
-        next = waiting.poll();
-        if (next == null) {
-          return;
-        }
-        handed = new Held(nanoTime.getAsLong());
-        held.add(handed);
-      }
-      next.accept(handed);
+      handOn(this);
     }
   }
+
+  private record Grant(Consumer<Slot> to, Held slot) {}
 
   private final int slots;
   private final long leaseNanos;
@@ -132,24 +123,33 @@ final class TripGate {
   }
 
   private void leasesRunOut() {
-    ArrayDeque<Consumer<Slot>> granted = new ArrayDeque<>();
-    ArrayDeque<Held> slotsGranted = new ArrayDeque<>();
+    handOn(null);
+  }
+
+  /**
+   * Gives the free slots to those waiting (outside the lock): when a trip returned its slot (again,
+   * or after its lease ran out, frees nothing more), or when the timer ({@code returned} null)
+   * found leases run out.
+   */
+  private void handOn(Held returned) {
+    List<Grant> grants = new ArrayList<>();
     synchronized (this) {
-      timerSet = false;
+      if (returned == null) {
+        timerSet = false;
+      } else {
+        held.remove(returned);
+      }
       long now = nanoTime.getAsLong();
       endLeases(now);
       while (held.size() < slots && !waiting.isEmpty()) {
         Held slot = new Held(now);
         held.add(slot);
-        granted.add(waiting.poll());
-        slotsGranted.add(slot);
+        grants.add(new Grant(waiting.poll(), slot));
       }
-      if (!waiting.isEmpty()) {
+      if (!waiting.isEmpty() && !timerSet) {
         setTimer(now);
       }
     }
-    while (!granted.isEmpty()) {
-      granted.poll().accept(slotsGranted.poll());
-    }
+    grants.forEach(grant -> grant.to().accept(grant.slot()));
   }
 }

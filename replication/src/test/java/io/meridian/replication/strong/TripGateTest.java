@@ -58,16 +58,16 @@ class TripGateTest {
   }
 
   @Test
-  void whileOthersWait_aNewcomerQueuesBehindThem_evenIfASlotHasJustBeenFreed() {
+  void whileOthersWait_aNewcomerQueuesBehindThem_andAFreedSlotGoesToTheFirst() {
     TripGate gate = new TripGate(1, LEASE, timer, now::get);
     TripGate.Slot only = gate.enter(slot -> granted.add("only"));
     assertThat(gate.enter(slot -> granted.add("waiting"))).isNull();
     now.addAndGet(LEASE.toNanos()); // the lease of the one in flight ran out
+    assertThat(gate.enter(slot -> granted.add("newcomer"))).as("others wait before it").isNull();
 
-    assertThat(gate.enter(slot -> granted.add("newcomer"))).isNull();
-    assertThat(gate.waiting()).isEqualTo(2);
     only.release();
-    assertThat(granted).as("its lease is over: its release frees nothing").isEmpty();
+    assertThat(granted).as("one slot, to the first that waited").containsExactly("waiting");
+    assertThat(gate.waiting()).isEqualTo(1);
   }
 
   @Test
