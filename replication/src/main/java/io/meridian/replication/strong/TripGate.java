@@ -132,7 +132,7 @@ final class TripGate {
    * found leases run out.
    */
   private void handOn(Held returned) {
-    List<Grant> grants = new ArrayList<>();
+    List<Grant> grants = List.of(); // most returns find no one waiting: nothing to allocate
     synchronized (this) {
       if (returned == null) {
         timerSet = false;
@@ -141,10 +141,13 @@ final class TripGate {
       }
       long now = nanoTime.getAsLong();
       endLeases(now);
-      while (held.size() < slots && !waiting.isEmpty()) {
-        Held slot = new Held(now);
-        held.add(slot);
-        grants.add(new Grant(waiting.poll(), slot));
+      if (held.size() < slots && !waiting.isEmpty()) {
+        grants = new ArrayList<>();
+        while (held.size() < slots && !waiting.isEmpty()) {
+          Held slot = new Held(now);
+          held.add(slot);
+          grants.add(new Grant(waiting.poll(), slot));
+        }
       }
       if (!waiting.isEmpty() && !timerSet) {
         setTimer(now);
