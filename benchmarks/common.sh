@@ -221,3 +221,47 @@ environment_rows() {
   echo "| JDK | $(jdk_version) |"
   echo "| commit | $(git_commit) (HEAD; uncommitted changes in the tree are not shown) |"
 }
+
+# Installs etcd (Debian etcd-server, 3.4) when it is missing and this is root.
+ensure_etcd() {
+  command -v etcd >/dev/null 2>&1 && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "etcd is not installed and this is not root: apt-get install etcd-server" >&2
+    return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+}
+
+# Starts a 3-member etcd cluster on loopback (client ports BASE+501.., peer ports BASE+601..), data
+# and logs under DIR, durable (etcd's default fsync); sets etcd_url to the first member, which the
+# load goes to (it forwards to its leader). The PIDs go to started_pids. wait_for_etcd DIR then
+# waits until it takes writes.
+#   start_etcd_cluster BASE DIR
+start_etcd_cluster() {
+  local base=$1 dir=$2 cluster="" i
+  for i in 1 2 3; do cluster+="e$i=http://127.0.0.1:$((base + 600 + i)),"; done
+  cluster="${cluster%,}"
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$dir/etcd-$i" \
+      --listen-client-urls "http://127.0.0.1:$((base + 500 + i))" \
+      --advertise-client-urls "http://127.0.0.1:$((base + 500 + i))" \
+      --listen-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
+      --initial-cluster "$cluster" --initial-cluster-state new \
+      --initial-cluster-token meridian-bench --log-level error >"$dir/etcd-$i.log" 2>&1 &
+    started_pids+=($!)
+  done
+  etcd_url="http://127.0.0.1:$((base + 501))"
+}
+
+#   wait_for_etcd DIR
+wait_for_etcd() {
+  local put=(curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}')
+  for _ in $(seq 1 120); do
+    "${put[@]}" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -30 "$1/etcd-1.log" >&2
+  echo "etcd never became ready" >&2
+  return 1
+}

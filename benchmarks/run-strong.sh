@@ -28,13 +28,7 @@ while (($#)); do
   esac
 done
 
-if ! command -v etcd >/dev/null 2>&1; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "etcd is not installed and this is not root: apt-get install etcd-server" >&2
-    exit 1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-fi
+ensure_etcd
 ensure_built
 read -r -a jvm_flags <<<"$(meridian_jvm_flags)"
 work="$(mktemp -d "$parent/meridian-strong-bench.XXXXXX")"
@@ -42,32 +36,12 @@ trap 'stop_started; rm -rf "$work"' EXIT
 classpath=$(snapshot_classpath "$work/cp")
 
 base=$((20000 + RANDOM % 20000))
-# etcd: 3 members, client ports base+500.., peer ports base+600..
-cluster=""
-for i in 1 2 3; do cluster+="e$i=http://127.0.0.1:$((base + 600 + i)),"; done
-cluster="${cluster%,}"
-for i in 1 2 3; do
-  etcd --name "e$i" --data-dir "$work/etcd-$i" \
-    --listen-client-urls "http://127.0.0.1:$((base + 500 + i))" \
-    --advertise-client-urls "http://127.0.0.1:$((base + 500 + i))" \
-    --listen-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$((base + 600 + i))" \
-    --initial-cluster "$cluster" --initial-cluster-state new \
-    --initial-cluster-token meridian-bench --log-level error >"$work/etcd-$i.log" 2>&1 &
-  started_pids+=($!)
-done
-etcd_url="http://127.0.0.1:$((base + 501))"
+start_etcd_cluster "$base" "$work"
 
 # Meridian: 3 nodes in one region (strong keys need 3 members), HTTP on base..base+2.
 start_strong_cluster "$base" "$work" ${settings[@]+"${settings[@]}"}
 meridian_url="http://127.0.0.1:$base"
-for _ in $(seq 1 120); do
-  curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null 2>&1 \
-    && break
-  sleep 1
-done
-curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}' >/dev/null \
-  || { tail -30 "$work/etcd-1.log" >&2; echo "etcd never became ready" >&2; exit 1; }
+wait_for_etcd "$work"
 
 run() { # url mix connections [--preload]
   java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \

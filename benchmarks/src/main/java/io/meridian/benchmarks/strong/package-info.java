@@ -1,0 +1,4 @@
+/**
+ * What strong keys' Raft library costs by itself: {@link io.meridian.benchmarks.strong.RatisFloor}.
+ */
+package io.meridian.benchmarks.strong;
