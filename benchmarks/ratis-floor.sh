@@ -4,17 +4,23 @@
 # Ratis directly: no HTTP, no storage, no Meridian code) with 8 Raft groups and with 1, then a
 # 3-member etcd 3.4 cluster driven over its JSON gateway by the load generator, as run-strong.sh
 # does. A strong-key figure from run-strong.sh splits against these into what Ratis costs and what
-# Meridian adds. Prints a Markdown table and writes it to benchmarks/results/ratis-floor-<date>-<commit>.md.
+# Meridian adds. Prints a Markdown table and writes it to
+# benchmarks/results/ratis-floor-<date>-<commit>.md.
+# --ratis key=value (repeatable) sets a Ratis server property over its defaults, e.g.
+# --ratis raft.server.log.appender.wait-time.min=0ms; the report names it and its file name ends
+# with it.
 #   benchmarks/ratis-floor.sh [--duration 20] [--warmup 60] [--data-parent /var/tmp]
+#                             [--ratis key=value]...
 set -euo pipefail
 # shellcheck shell=bash source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-duration=20 warmup=60 parent=/var/tmp
+duration=20 warmup=60 parent=/var/tmp ratis=()
 while (($#)); do
   case "$1" in
     --duration) duration="${2%s}"; shift 2 ;;
     --warmup) warmup="${2%s}"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
+    --ratis) ratis+=(--ratis "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,9 +42,9 @@ print("| Ratis alone, %d group%s, %d clients | %.0f | %.1f | %.1f |" % (d["group
       "s" if d["groups"] > 1 else "", d["clients"], d["writesPerSecond"], d["p50Micros"] / 1000,
       d["p99Micros"] / 1000))
 ' "$line")")
-  done < <(java "${jvm_flags[@]}" -Xmx768m -cp "$classpath" io.meridian.benchmarks.strong.RatisFloor \
-    --groups "$groups" --clients 1,16,64 --duration "$duration" --warmup "$warmup" \
-    --dir "$work" | grep "^{")
+  done < <(java "${jvm_flags[@]}" -Xmx768m -cp "$classpath" \
+    io.meridian.benchmarks.strong.RatisFloor --groups "$groups" --clients 1,16,64 \
+    --duration "$duration" --warmup "$warmup" --dir "$work" ${ratis[@]+"${ratis[@]}"} | grep "^{")
 done
 
 base=$((20000 + RANDOM % 20000))
@@ -60,7 +66,9 @@ print("| etcd 3.4 PUT over its JSON gateway, %s clients | %.0f | %.1f | %.1f |" 
 ' "$c" "$(etcd_load "$c" "${duration}s" --warmup 5s --output json)")")
 done
 
-report="$repo_dir/benchmarks/results/ratis-floor-$(date +%F)-$(git_commit).md"
+suffix=""
+for ((i = 1; i < ${#ratis[@]}; i += 2)); do suffix+="-${ratis[i]//[^A-Za-z0-9]/}"; done
+report="$repo_dir/benchmarks/results/ratis-floor-$(date +%F)-$(git_commit)$suffix.md"
 mkdir -p "$(dirname "$report")"
 {
   echo "## Ratis alone vs etcd, $(date -u +%FT%TZ)"
@@ -73,6 +81,7 @@ mkdir -p "$(dirname "$report")"
     "${duration} s measured per row. etcd: 3 members on loopback, durable, data under $parent," \
     "the load generator's closed-loop HTTP clients on one member; ${warmup} s of untimed puts" \
     "first. 100-byte values."
+  [ ${#ratis[@]} -eq 0 ] || echo "Ratis settings over its defaults: ${ratis[*]}."
   echo
   echo "| workload | writes/s | p50 ms | p99 ms |"
   echo "|---|---:|---:|---:|"

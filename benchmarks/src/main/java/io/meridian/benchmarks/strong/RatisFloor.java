@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -51,9 +53,9 @@ import picocli.CommandLine.Option;
  * adds and what Ratis costs. One JVM for all three servers is kinder to Ratis than three processes
  * (no cross-process scheduling), so the floor is if anything low.
  *
- * <p>Usage: {@code RatisFloor [--groups 8] [--clients 1,16,64] [--duration 20] [--warmup 60]}.
- * Prints one line of JSON per client count: writes per second and latency percentiles in
- * microseconds.
+ * <p>Usage: {@code RatisFloor [--groups 8] [--clients 1,16,64] [--duration 20] [--warmup 60]
+ * [--ratis key=value]...}. Prints one line of JSON per client count: writes per second and latency
+ * percentiles in microseconds.
  */
 @Command(name = "ratis-floor", mixinStandardHelpOptions = true)
 public final class RatisFloor implements Callable<Integer> {
@@ -74,6 +76,11 @@ public final class RatisFloor implements Callable<Integer> {
 
   @Option(names = "--dir", description = "parent of the servers' storage (default: temp)")
   Path parent;
+
+  @Option(
+      names = "--ratis",
+      description = "a Ratis server property over the defaults, key=value (repeatable)")
+  Map<String, String> overrides = new LinkedHashMap<>();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new RatisFloor()).execute(args));
@@ -100,7 +107,8 @@ public final class RatisFloor implements Callable<Integer> {
         RaftServer server =
             RaftServer.newBuilder()
                 .setServerId(peer.getId())
-                .setProperties(serverProperties(dir.resolve(peer.getId().toString()), peer))
+                .setProperties(
+                    serverProperties(dir.resolve(peer.getId().toString()), peer, overrides))
                 .setStateMachineRegistry(group -> new NothingStateMachine())
                 .setOption(RaftStorage.StartupOption.FORMAT)
                 .build();
@@ -206,7 +214,8 @@ public final class RatisFloor implements Callable<Integer> {
    * Ratis' defaults (durable log) with strong keys' election timeouts and without the commit-index
    * metadata entries they also turn off.
    */
-  private static RaftProperties serverProperties(Path storage, RaftPeer peer) {
+  private static RaftProperties serverProperties(
+      Path storage, RaftPeer peer, Map<String, String> overrides) {
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(storage.toFile()));
     GrpcConfigKeys.Server.setHost(properties, "127.0.0.1");
@@ -217,6 +226,7 @@ public final class RatisFloor implements Callable<Integer> {
     RaftServerConfigKeys.Rpc.setTimeoutMax(
         properties, TimeDuration.valueOf(3000, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
+    overrides.forEach(properties::set);
     return properties;
   }
 
