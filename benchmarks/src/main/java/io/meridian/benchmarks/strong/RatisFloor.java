@@ -140,7 +140,7 @@ public final class RatisFloor implements Callable<Integer> {
       }
       load(raftClients, 64, warmupSeconds);
       for (int count : clients) {
-        load(raftClients, count, 2);
+        load(raftClients, count, 2); // untimed: the queues settle at this client count first
         Histogram latency = load(raftClients, count, durationSeconds);
         System.out.printf(
             "{\"groups\": %d, \"clients\": %d, \"writesPerSecond\": %.0f, \"p50Micros\": %d,"
@@ -171,7 +171,7 @@ public final class RatisFloor implements Callable<Integer> {
     Recorder recorder = new Recorder(3);
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong failures = new AtomicLong();
-    Message value = Message.valueOf(new String(new char[valueBytes]).replace('\0', 'v'));
+    Message value = Message.valueOf("v".repeat(valueBytes));
     for (int i = 0; i < count; i++) {
       next(raftClients, value, recorder, running, failures);
     }
