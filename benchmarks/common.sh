@@ -265,3 +265,26 @@ wait_for_etcd() {
   echo "etcd never became ready" >&2
   return 1
 }
+
+# One Markdown table row from the load generator's JSON output for operation OP:
+# "| LABEL | ops/s | p50 ms | p99 ms | errors |".
+#   load_row LABEL JSON OP
+load_row() {
+  python3 -c '
+import json, sys
+d = json.loads(sys.argv[2])["ops"][sys.argv[3]]
+l = d["latencyMicros"]
+e = d.get("errors", 0)
+print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000,
+      l["p99"] / 1000, sum(e.values()) if isinstance(e, dict) else e))
+' "$1" "$2" "$3"
+}
+
+# The end of a result file's name for key=value settings: "-keyvalue" each, other characters
+# dropped, nothing without settings.
+#   settings_suffix [SETTING...]
+settings_suffix() {
+  local setting suffix=""
+  for setting in "$@"; do suffix+="-${setting//[^A-Za-z0-9]/}"; done
+  echo "$suffix"
+}

@@ -14,13 +14,13 @@
 set -euo pipefail
 # shellcheck shell=bash source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
-duration=20 warmup=60 parent=/var/tmp ratis=()
+duration=20 warmup=60 parent=/var/tmp settings=()
 while (($#)); do
   case "$1" in
     --duration) duration="${2%s}"; shift 2 ;;
     --warmup) warmup="${2%s}"; shift 2 ;;
     --data-parent) parent="$2"; shift 2 ;;
-    --ratis) ratis+=(--ratis "$2"); shift 2 ;;
+    --ratis) settings+=("$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -32,19 +32,21 @@ work="$(mktemp -d "$parent/meridian-ratis-floor.XXXXXX")"
 trap 'stop_started; rm -rf "$work"' EXIT
 classpath=$(snapshot_classpath "$work/cp")
 
+ratis_args=()
+for setting in ${settings[@]+"${settings[@]}"}; do ratis_args+=(--ratis "$setting"); done
 rows=()
 for groups in 8 1; do
   while read -r line; do
     rows+=("$(python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-print("| Ratis alone, %d group%s, %d clients | %.0f | %.1f | %.1f |" % (d["groups"],
+print("| Ratis alone, %d group%s, %d clients | %.0f | %.1f | %.1f | 0 |" % (d["groups"],
       "s" if d["groups"] > 1 else "", d["clients"], d["writesPerSecond"], d["p50Micros"] / 1000,
       d["p99Micros"] / 1000))
 ' "$line")")
-  done < <(java "${jvm_flags[@]}" -Xmx768m -cp "$classpath" \
+  done < <(java "${jvm_flags[@]}" -Xmx768m -Dmeridian.bench.dir="$work" -cp "$classpath" \
     io.meridian.benchmarks.strong.RatisFloor --groups "$groups" --clients 1,16,64 \
-    --duration "$duration" --warmup "$warmup" --dir "$work" ${ratis[@]+"${ratis[@]}"} | grep "^{")
+    --duration "$duration" --warmup "$warmup" ${ratis_args[@]+"${ratis_args[@]}"} | grep "^{")
 done
 
 base=$((20000 + RANDOM % 20000))
@@ -57,17 +59,11 @@ etcd_load() { # connections duration [generator options]
 }
 etcd_load 64 "${warmup}s" --warmup 0s >/dev/null
 for c in 1 16 64; do
-  rows+=("$(python3 -c '
-import json, sys
-d = json.loads(sys.argv[2])["ops"]["etcd-put"]
-l = d["latencyMicros"]
-print("| etcd 3.4 PUT over its JSON gateway, %s clients | %.0f | %.1f | %.1f |" % (sys.argv[1],
-      d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000))
-' "$c" "$(etcd_load "$c" "${duration}s" --warmup 5s --output json)")")
+  rows+=("$(load_row "etcd 3.4 PUT over its JSON gateway, $c clients" \
+    "$(etcd_load "$c" "${duration}s" --warmup 5s --output json)" etcd-put)")
 done
 
-suffix=""
-for ((i = 1; i < ${#ratis[@]}; i += 2)); do suffix+="-${ratis[i]//[^A-Za-z0-9]/}"; done
+suffix=$(settings_suffix ${settings[@]+"${settings[@]}"})
 report="$repo_dir/benchmarks/results/ratis-floor-$(date +%F)-$(git_commit)$suffix.md"
 mkdir -p "$(dirname "$report")"
 {
@@ -81,9 +77,9 @@ mkdir -p "$(dirname "$report")"
     "${duration} s measured per row. etcd: 3 members on loopback, durable, data under $parent," \
     "the load generator's closed-loop HTTP clients on one member; ${warmup} s of untimed puts" \
     "first. 100-byte values."
-  [ ${#ratis[@]} -eq 0 ] || echo "Ratis settings over its defaults: ${ratis[*]}."
+  [ ${#settings[@]} -eq 0 ] || echo "Ratis settings over its defaults: ${settings[*]}."
   echo
-  echo "| workload | writes/s | p50 ms | p99 ms |"
-  echo "|---|---:|---:|---:|"
+  echo "| workload | writes/s | p50 ms | p99 ms | errors |"
+  echo "|---|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
 } | tee "$report"

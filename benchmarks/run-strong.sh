@@ -48,14 +48,6 @@ run() { # url mix connections [--preload]
     --url "$1" --mix "$2=1" --connections "$3" --duration "$duration" --warmup "$warmup" \
     --keys 1000 --value-bytes 100 --output json "${@:4}"
 }
-row() { # label json op
-  python3 -c '
-import json, sys
-d = json.loads(sys.argv[2])["ops"][sys.argv[3]]
-l = d["latencyMicros"]
-print("| %s | %.0f | %.1f | %.1f | %s |" % (sys.argv[1], d["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)))
-' "$1" "$2" "$3"
-}
 load() { # url op duration: untimed load, results discarded
   java "${jvm_flags[@]}" -Xmx512m -cp "$classpath" io.meridian.benchmarks.http.LoadGenerator \
     --url "$1" --mix "$2=1" --connections 64 --duration "$3" --warmup 0s \
@@ -70,18 +62,17 @@ for op in etcd-put etcd-range; do load "$etcd_url" "$op" "$etcd_warmup"; done
 
 rows=()
 for c in 1 16 64; do
-  rows+=("$(row "Meridian strong PUT, $c clients" "$(run "$meridian_url" strong-put "$c")" strong-put)")
-  rows+=("$(row "etcd 3.4 PUT, $c clients" "$(run "$etcd_url" etcd-put "$c")" etcd-put)")
+  rows+=("$(load_row "Meridian strong PUT, $c clients" "$(run "$meridian_url" strong-put "$c")" strong-put)")
+  rows+=("$(load_row "etcd 3.4 PUT, $c clients" "$(run "$etcd_url" etcd-put "$c")" etcd-put)")
 done
 for c in 16 64; do
-  rows+=("$(row "Meridian linearizable GET, $c clients" "$(run "$meridian_url" strong-get "$c" --preload)" strong-get)")
-  rows+=("$(row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
+  rows+=("$(load_row "Meridian linearizable GET, $c clients" "$(run "$meridian_url" strong-get "$c" --preload)" strong-get)")
+  rows+=("$(load_row "etcd 3.4 linearizable range, $c clients" "$(run "$etcd_url" etcd-range "$c" --preload)" etcd-range)")
 done
 
 # Where the load went relative to the group leaders: a request to a group led elsewhere is forwarded.
 leaders="$(led_groups "$meridian_url") at the end"
-suffix=""
-for setting in ${settings[@]+"${settings[@]}"}; do suffix+="-${setting//[^A-Za-z0-9]/}"; done
+suffix=$(settings_suffix ${settings[@]+"${settings[@]}"})
 report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit)$suffix.md"
 mkdir -p "$(dirname "$report")"
 {

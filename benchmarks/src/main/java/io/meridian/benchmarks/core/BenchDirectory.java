@@ -13,10 +13,10 @@ import java.nio.file.attribute.BasicFileAttributes;
  * (default {@code java.io.tmpdir}). That file system sets the fsync cost, so a warning is printed
  * when it is tmpfs, where an fsync costs nothing.
  */
-final class BenchDirectory {
+public final class BenchDirectory {
   private BenchDirectory() {}
 
-  static Path create(String prefix) throws IOException {
+  public static Path create(String prefix) throws IOException {
     Path parent =
         Path.of(System.getProperty("meridian.bench.dir", System.getProperty("java.io.tmpdir")));
     Path directory = Files.createTempDirectory(parent, prefix);
@@ -32,7 +32,7 @@ final class BenchDirectory {
     return directory;
   }
 
-  static void deleteRecursively(Path root) throws IOException {
+  public static void deleteRecursively(Path root) throws IOException {
     if (root == null || !Files.exists(root)) {
       return;
     }

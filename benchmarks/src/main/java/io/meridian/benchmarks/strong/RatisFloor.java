@@ -1,11 +1,10 @@
 package io.meridian.benchmarks.strong;
 
+import io.meridian.benchmarks.core.BenchDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,8 @@ import picocli.CommandLine.Option;
  * (no cross-process scheduling), so the floor is if anything low.
  *
  * <p>Usage: {@code RatisFloor [--groups 8] [--clients 1,16,64] [--duration 20] [--warmup 60]
- * [--ratis key=value]...}. Prints one line of JSON per client count: writes per second and latency
- * percentiles in microseconds.
+ * [--ratis key=value]...}; the servers' logs go under {@code -Dmeridian.bench.dir}. Prints one line
+ * of JSON per client count: writes per second and latency percentiles in microseconds.
  */
 @Command(name = "ratis-floor", mixinStandardHelpOptions = true)
 public final class RatisFloor implements Callable<Integer> {
@@ -74,9 +73,6 @@ public final class RatisFloor implements Callable<Integer> {
   @Option(names = "--value-bytes", description = "bytes per write")
   int valueBytes = 100;
 
-  @Option(names = "--dir", description = "parent of the servers' storage (default: temp)")
-  Path parent;
-
   @Option(
       names = "--ratis",
       description = "a Ratis server property over the defaults, key=value (repeatable)")
@@ -88,10 +84,7 @@ public final class RatisFloor implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir =
-        parent == null
-            ? Files.createTempDirectory("ratis-floor")
-            : Files.createTempDirectory(parent, "ratis-floor");
+    Path dir = BenchDirectory.create("ratis-floor"); // on a disk: the fsyncs are the point
     List<RaftPeer> peers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       peers.add(RaftPeer.newBuilder().setId("s" + i).setAddress("127.0.0.1:" + freePort()).build());
@@ -128,15 +121,14 @@ public final class RatisFloor implements Callable<Integer> {
       CompletableFuture.allOf(adds.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       RaftProperties clientProperties = new RaftProperties();
       for (RaftGroup group : raftGroups) {
-        RaftClientImpl client =
-            (RaftClientImpl)
-                RaftClient.newBuilder()
-                    .setRaftGroup(group)
-                    .setProperties(clientProperties)
-                    .setClientId(ClientId.randomId())
-                    .build();
-        raftClients.add(client);
-        ((RaftClient) client).io().send(Message.valueOf("ready")); // waits for a leader
+        RaftClient client =
+            RaftClient.newBuilder()
+                .setRaftGroup(group)
+                .setProperties(clientProperties)
+                .setClientId(ClientId.randomId())
+                .build();
+        raftClients.add((RaftClientImpl) client); // UnorderedAsync takes the implementation
+        client.io().send(Message.valueOf("ready")); // waits for a leader
       }
       load(raftClients, 64, warmupSeconds);
       for (int count : clients) {
@@ -159,9 +151,7 @@ public final class RatisFloor implements Callable<Integer> {
       for (RaftServer server : servers) {
         server.close();
       }
-      try (var paths = Files.walk(dir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      }
+      BenchDirectory.deleteRecursively(dir);
     }
   }
 
