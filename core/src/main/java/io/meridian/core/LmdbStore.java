@@ -449,6 +449,20 @@ public final class LmdbStore implements Store {
     return move.future;
   }
 
+  @Override
+  public Optional<byte[]> getNow(Table table, byte[] key) {
+    // Under the admission lock, so close() cannot free the environment during the read.
+    admission.readLock().lock();
+    try {
+      if (closing) {
+        throw new StoreException(StoreException.Reason.CLOSED, "store is closing");
+      }
+      return read(table, key);
+    } finally {
+      admission.readLock().unlock();
+    }
+  }
+
   private Optional<byte[]> read(Table table, byte[] key) {
     WriteAheadLog.Change written = uncheckpointed.lookup(table, key);
     if (written != null) {

@@ -21,6 +21,14 @@ public interface Store extends AutoCloseable {
   CompletableFuture<Optional<byte[]>> get(Table table, byte[] key);
 
   /**
+   * What {@link #get} completes with, read on the calling thread: for a thread that may wait for
+   * the disk (never an event loop) and would otherwise wait for a reader thread's hand-off.
+   *
+   * @throws StoreException when the store is closing
+   */
+  Optional<byte[]> getNow(Table table, byte[] key);
+
+  /**
    * Up to {@code limit} committed entries with {@code fromInclusive <= key < toExclusive} in
    * unsigned byte order, from one consistent snapshot.
    */

@@ -53,6 +53,11 @@ public final class InMemoryStore implements Store {
   }
 
   @Override
+  public Optional<byte[]> getNow(Table table, byte[] key) {
+    return get(table, key).join();
+  }
+
+  @Override
   public CompletableFuture<List<Entry>> scan(
       Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
     List<Entry> entries = new ArrayList<>();

@@ -324,6 +324,24 @@ class LmdbStoreTest {
   }
 
   @Test
+  void getNow_readsWhatGetDoes_checkpointedOrNot_andRefusesOnceClosed() {
+    LmdbStore store = openWithCheckpointIntervalOfAnHour(new SimpleMeterRegistry());
+    try {
+      store.update(Table.DATA, bytes("k"), StoreLongs::increment).join();
+      assertThat(store.getNow(Table.DATA, bytes("k"))).map(StoreLongs::decode).hasValue(1L);
+      assertThat(store.getNow(Table.DATA, bytes("missing"))).isEmpty();
+      store.update(Table.DATA, bytes("k"), current -> StoreUpdate.Outcome.delete(0L)).join();
+      assertThat(store.getNow(Table.DATA, bytes("k"))).isEmpty();
+    } finally {
+      store.close();
+    }
+    assertThatThrownBy(() -> store.getNow(Table.DATA, bytes("k")))
+        .isInstanceOfSatisfying(
+            StoreException.class,
+            e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.CLOSED));
+  }
+
+  @Test
   void update_afterClose_failsAsClosed() {
     LmdbStore store = StoreFixture.open(dir);
     store.close();

@@ -8,7 +8,6 @@ import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
-import io.meridian.replication.CoalescingExecutor;
 import io.meridian.replication.strong.GroupCalls.Mode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -30,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -130,7 +128,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final ScheduledExecutorService metricsRefresh;
 
   private final ExecutorService calls;
-  private final Executor replies;
 
   /** This service's name as a client of the groups' state machines ({@link ClientSession}). */
   private final long clientId = new SecureRandom().nextLong();
@@ -199,17 +196,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(CALL_QUEUE),
             daemon("meridian-strong-client"));
-    // Never shut down (an apply queued in the storage writer must always be able to answer): the
-    // thread ends by itself when idle.
-    this.replies =
-        new CoalescingExecutor(
-            new ThreadPoolExecutor(
-                0,
-                1,
-                60,
-                TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(),
-                daemon("meridian-strong-reply")));
     Files.createDirectories(raftDir);
     this.transport = new RaftServerTransport(RAFT_IO_THREADS);
     this.server =
@@ -225,7 +211,6 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                             new StrongStateMachine(
                                 uuid,
                                 store,
-                                replies,
                                 () -> requestRepair(groupId, "applying to storage failed"),
                                 () ->
                                     leaderChanges

@@ -6,6 +6,7 @@ import io.meridian.core.StoreUpdate;
 import io.meridian.core.Table;
 import java.io.File;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -50,9 +50,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Revisions</b> are this group's own counter, advanced by one for every applied write or
  *       delete; never Ratis log indices (those are not dense). Every replica applies the same log
  *       in the same order from the same snapshot, so every replica hands out the same revisions.
- *       The counter is read and advanced only inside {@link StoreUpdate}s, which the storage writer
- *       runs one at a time in the order they were queued; one Ratis updater thread queues a group's
- *       updates in log order, so the counter follows the log.
+ *       The counter is read and advanced only by the group's Ratis updater thread, which applies
+ *       the log one entry at a time in order, so the counter follows the log.
  *   <li><b>Idempotent re-application.</b> Ratis re-applies the log from the latest snapshot after a
  *       restart, while LMDB already holds effects up to some later entry. Each key's entry records
  *       the log index that last changed it, and a delete leaves a tombstone, so an entry whose key
@@ -63,24 +62,27 @@ import org.slf4j.LoggerFactory;
  *       first applied decides it and the others get its reply ({@link ClientSession}). The client's
  *       session is stored after the entry's keys, and a key's revision lifts the counter whenever a
  *       write meets it, so a re-applied copy also restores the counter.
- *   <li><b>Replies do not wait for the storage commit.</b> An entry is answered once the storage
- *       writer has applied it in its open transaction; the commit (the storage writer's next
- *       checkpoint, {@code LmdbStore.CHECKPOINT_INTERVAL}, shared by every apply until then)
- *       follows. The strong table is not {@linkplain Table#syncedOnCommit() synced on commit}: a
- *       machine crash may undo its last commit, which recovery handles like a commit that never
- *       happened. That is safe because the Raft log already holds the entry on a majority and Ratis
- *       re-applies the log from the latest snapshot after a restart, and a snapshot is taken only
- *       after everything applied before it is committed ({@link #committed}). Until its commit, an
- *       applied entry is kept in {@link #uncommitted}, where reads look first.
+ *   <li><b>Decided on the updater thread; replies do not wait for storage.</b> The updater thread
+ *       decides each command against the key's latest applied entry (kept in {@link #uncommitted}
+ *       until its commit, else read from LMDB on that thread), answers it, and queues what it
+ *       writes to the storage writer; no hand-off to another thread stands between Ratis' commit
+ *       and its reply. The storage commit (the writer's next checkpoint, {@code
+ *       LmdbStore.CHECKPOINT_INTERVAL}, shared by every apply until then) follows. The strong table
+ *       is not {@linkplain Table#syncedOnCommit() synced on commit}: a machine crash may undo its
+ *       last commit, which recovery handles like a commit that never happened. That is safe because
+ *       the Raft log already holds the entry on a majority and Ratis re-applies the log from the
+ *       latest snapshot after a restart, and a snapshot is taken only after everything applied
+ *       before it is committed ({@link #committed}). Reads, too, look in {@link #uncommitted}
+ *       first.
  *   <li><b>Reads see what is applied.</b> A read at a leader is answered once the applied index
- *       passes its read index ({@link #readAfter}). Ratis advances that index for entries without a
- *       future (configuration, leader no-ops) before earlier entries' storage futures complete, so
- *       every applied-index update and every query is chained behind the futures of the applies
- *       queued before it ({@link #applied}).
+ *       passes its read index ({@link #readAfter}); an entry's effect is in {@link #uncommitted}
+ *       before its index counts as applied.
  *   <li><b>A storage failure is fatal</b> for this replica of the group: Ratis has counted the
  *       entry applied, so continuing would let this replica diverge. The instance writes nothing
- *       more (LMDB keeps a prefix of the log) and reports it; the division is then recovered from
- *       LMDB and the log ({@link DivisionRepair}), as a restart would.
+ *       more (LMDB keeps a prefix of the log), answers what it applies from then on as unknown, and
+ *       reports it; the division is then recovered from LMDB and the log ({@link DivisionRepair}),
+ *       as a restart would. Replies it gave before the failure stand: they were decided from the
+ *       committed log, and recovery decides those entries the same way again.
  * </ul>
  */
 final class StrongStateMachine extends BaseStateMachine {
@@ -89,7 +91,6 @@ final class StrongStateMachine extends BaseStateMachine {
 
   private final UUID group;
   private final Store store;
-  private final Executor replies;
   private final Runnable onFatal;
   private final Runnable onNewLeader;
   private final Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader;
@@ -109,21 +110,18 @@ final class StrongStateMachine extends BaseStateMachine {
 
   /**
    * The last revision handed out. Set on the Ratis thread while nothing is being applied
-   * (initialize, reinitialize), then read and advanced only by the storage writer inside this
-   * group's updates.
+   * (initialize, reinitialize), then read and advanced only by the group's Ratis updater thread as
+   * it applies the log.
    */
   private volatile long revision;
-
-  /** Completes when everything queued so far is applied; the Ratis updater thread replaces it. */
-  private volatile CompletableFuture<Void> applied = CompletableFuture.completedFuture(null);
 
   /** Completes when everything queued so far is committed; the Ratis updater thread replaces it. */
   private volatile CompletableFuture<Void> committed = CompletableFuture.completedFuture(null);
 
   /**
    * What the group remembers of each client ({@link ClientSession}). Replaced on the Ratis thread
-   * while nothing is being applied (initialize, reinitialize), then used only by the storage writer
-   * inside this group's updates.
+   * while nothing is being applied (initialize, reinitialize), then used only by the group's Ratis
+   * updater thread as it applies the log.
    */
   private volatile Map<Long, ClientSession> sessions = new HashMap<>();
 
@@ -136,8 +134,6 @@ final class StrongStateMachine extends BaseStateMachine {
       new ConcurrentSkipListMap<>();
 
   /**
-   * @param replies where replies are completed: never the storage writer, which would run Ratis'
-   *     reply path inside its open transaction
    * @param onFatal called once if a storage failure leaves this replica unable to go on (not when
    *     the storage was closed: the node is stopping)
    * @param onNewLeader called each time this replica learns of a new leader of the group
@@ -147,13 +143,11 @@ final class StrongStateMachine extends BaseStateMachine {
   StrongStateMachine(
       UUID group,
       Store store,
-      Executor replies,
       Runnable onFatal,
       Runnable onNewLeader,
       Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader) {
     this.group = group;
     this.store = store;
-    this.replies = replies;
     this.onFatal = onFatal;
     this.onNewLeader = onNewLeader;
     this.asLeader = asLeader;
@@ -214,7 +208,6 @@ final class StrongStateMachine extends BaseStateMachine {
     revision = meta.revision();
     sessions = readSessions();
     uncommitted.clear();
-    applied = CompletableFuture.completedFuture(null);
     committed = CompletableFuture.completedFuture(null);
     if (snapshot != null) {
       setLastAppliedTermIndex(snapshot.getTermIndex());
@@ -241,6 +234,11 @@ final class StrongStateMachine extends BaseStateMachine {
         .orElse(StrongRecord.Meta.EMPTY);
   }
 
+  /**
+   * Decides the entry's commands here, on the group's Ratis updater thread, which applies the log
+   * one entry at a time in order, and queues what they write to the storage writer; the reply does
+   * not wait for the writer (see the class notes).
+   */
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
@@ -248,78 +246,102 @@ final class StrongStateMachine extends BaseStateMachine {
     StrongRequest request =
         StrongRequest.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
     StrongCommand command = request.command();
-    // Queued in order, so the writer applies a batch in order and revisions follow it.
-    List<Applying> applying =
+    List<CompletableFuture<Void>> stored = new ArrayList<>();
+    StrongReply reply =
         command instanceof StrongCommand.Batch batch
-            ? batch.commands().stream().map(single -> apply(single, at, request)).toList()
-            : List.of(apply((StrongCommand.Single) command, at, request));
+            ? new StrongReply.Batch(
+                batch.commands().stream()
+                    .map(single -> apply(single, at.getIndex(), request, stored))
+                    .toList())
+            : apply((StrongCommand.Single) command, at.getIndex(), request, stored);
     // The client's session goes after the keys it speaks of: storage never holds a session newer
-    // than the writes it remembers (see ClientSession).
-    CompletableFuture<Void> session =
-        writes(command)
-            ? submit(
-                StrongRecord.sessionKey(group, request.client()),
-                current -> StoreUpdate.Outcome.write(sessionOf(request).encode(), null))
-            : CompletableFuture.completedFuture(null);
-    CompletableFuture<Void> meta =
-        submit(
-            metaKey,
-            current ->
-                StoreUpdate.Outcome.write(
-                    StrongRecord.encode(
-                        new StrongRecord.Meta(revision, at.getTerm(), at.getIndex())),
-                    null));
-    CompletableFuture<?>[] stored =
-        applying.stream().map(Applying::stored).toArray(CompletableFuture[]::new);
+    // than the writes it remembers (see ClientSession). Both are encoded here, on the thread that
+    // changes them.
+    if (writes(command)) {
+      byte[] session = sessionOf(request).encode();
+      stored.add(
+          submit(
+              StrongRecord.sessionKey(group, request.client()),
+              current -> StoreUpdate.Outcome.write(session, null)));
+    }
+    byte[] meta = StrongRecord.encode(new StrongRecord.Meta(revision, at.getTerm(), at.getIndex()));
+    stored.add(submit(metaKey, current -> StoreUpdate.Outcome.write(meta, null)));
+    stored.add(committed);
     CompletableFuture<Void> commit =
-        CompletableFuture.allOf(committed, session, meta, CompletableFuture.allOf(stored));
+        CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
     committed = commit;
     commit.exceptionally(this::fatal);
-    List<CompletableFuture<StrongReply>> visible = applying.stream().map(Applying::reply).toList();
-    CompletableFuture<StrongReply> reply =
-        command instanceof StrongCommand.Batch ? batchReply(visible) : visible.get(0);
-    CompletableFuture<Void> done =
-        CompletableFuture.allOf(applied, reply).thenRun(() -> updateLastAppliedTermIndex(at));
-    applied = done;
-    return done.thenApply(v -> toMessage(reply.join()));
+    updateLastAppliedTermIndex(at);
+    return CompletableFuture.completedFuture(toMessage(reply));
   }
 
   /**
-   * One command on its way through the storage writer.
-   *
-   * @param reply completes once the writer has applied it (see the class notes), never
-   *     exceptionally: {@link StrongReply.Superseded} (result unknown) when storage failed
-   * @param stored completes once that is committed
+   * Decides {@code command} against the key's applied state and queues what it writes (its commit
+   * joins {@code stored}). A write that its client's session has already decided (a copy of it was
+   * applied before) changes nothing and gets the same answer. Never throws: a replica that cannot
+   * read its storage, or whose storage failed (it stops, see the class notes), answers {@link
+   * StrongReply.Superseded} (result unknown) instead, as Ratis' applier would retry a failed apply
+   * forever.
    */
-  private record Applying(
-      CompletableFuture<StrongReply> reply, CompletableFuture<StrongRecord.Entry> stored) {}
+  private StrongReply apply(
+      StrongCommand.Single command,
+      long index,
+      StrongRequest request,
+      List<CompletableFuture<Void>> stored) {
+    if (stopped) {
+      return new StrongReply.Superseded();
+    }
+    Optional<StrongRecord.Entry> existing;
+    try {
+      existing = applied(command.key());
+    } catch (RuntimeException e) {
+      stopped = true;
+      fatal(e);
+      return new StrongReply.Superseded();
+    }
+    if (command instanceof StrongCommand.Get) {
+      // A read through the log: answered from the state at its place in the order.
+      return found(existing);
+    }
+    // Re-applied after a restart, the key may hold a revision the durable counter lacks.
+    existing.ifPresent(e -> revision = Math.max(revision, e.revision()));
+    ClientSession session = sessionOf(request);
+    Optional<StrongReply> decided = session.decided(command.nonce());
+    if (decided.isPresent()) {
+      return decided.get();
+    }
+    Change change = change(command, existing, index);
+    session.applied(command.nonce(), change.reply());
+    StrongRecord.Entry written = change.written();
+    if (written != null) {
+      uncommitted.put(written.key(), written);
+      byte[] encoded = StrongRecord.encode(written);
+      CompletableFuture<Void> commit =
+          submit(
+              StrongRecord.entryKey(group, command.key()),
+              current -> StoreUpdate.Outcome.write(encoded, null));
+      commit.thenRun(() -> uncommitted.remove(written.key(), written));
+      stored.add(commit);
+    }
+    return change.reply();
+  }
 
-  /** The reply to a batch: every command's reply, in order, once all are there. */
+  /** The key's latest applied entry: the uncommitted one, if any, or the stored one. */
+  private Optional<StrongRecord.Entry> applied(String key) {
+    StrongRecord.Entry pending = uncommitted.get(key);
+    if (pending != null) {
+      return Optional.of(pending);
+    }
+    return StrongRecord.decodeEntry(
+        store.getNow(Table.STRONG, StrongRecord.entryKey(group, key)), key);
+  }
+
+  /** The reply to a batch of reads: every read's reply, in order, once all are there. */
   private static CompletableFuture<StrongReply> batchReply(
       List<CompletableFuture<StrongReply>> replies) {
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
         .thenApply(
             v -> new StrongReply.Batch(replies.stream().map(CompletableFuture::join).toList()));
-  }
-
-  private Applying apply(StrongCommand.Single command, TermIndex at, StrongRequest request) {
-    CompletableFuture<StrongReply> reply = new CompletableFuture<>();
-    CompletableFuture<StrongRecord.Entry> stored =
-        submit(
-            StrongRecord.entryKey(group, command.key()),
-            update(command, at.getIndex(), request, reply));
-    stored.whenComplete(
-        (written, failure) -> {
-          if (failure != null) {
-            // Never a failed future to Ratis: its applier retries a failed apply in a tight loop,
-            // forever, and the division can then not even be closed. The entry is committed in
-            // Raft; what it did is unknown here (a 504 to a client waiting on this replica).
-            reply.complete(new StrongReply.Superseded());
-          } else if (written != null) {
-            uncommitted.remove(command.key(), written);
-          }
-        });
-    return new Applying(reply, stored);
   }
 
   @Override
@@ -334,37 +356,7 @@ final class StrongStateMachine extends BaseStateMachine {
    */
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
-    applied = applied.thenRun(() -> updateLastAppliedTermIndex(term, index));
-  }
-
-  /**
-   * The update that applies {@code command} in the storage writer. It answers {@code reply} from
-   * inside the writer's transaction and leaves what it writes in {@link #uncommitted}; its own
-   * result is the entry written, if any. A write that its client's session has already decided (a
-   * copy of it was applied before) changes nothing and gets the same answer.
-   */
-  private StoreUpdate<StrongRecord.Entry> update(
-      StrongCommand.Single command,
-      long index,
-      StrongRequest request,
-      CompletableFuture<StrongReply> reply) {
-    return current -> {
-      Optional<StrongRecord.Entry> existing = StrongRecord.decodeEntry(current, command.key());
-      if (command instanceof StrongCommand.Get) {
-        // A read through the log: answered from the state at its place in the order.
-        return answer(reply, found(existing), null);
-      }
-      // Re-applied after a restart, the key may hold a revision the durable counter lacks.
-      existing.ifPresent(entry -> revision = Math.max(revision, entry.revision()));
-      ClientSession session = sessionOf(request);
-      Optional<StrongReply> decided = session.decided(command.nonce());
-      if (decided.isPresent()) {
-        return answer(reply, decided.get(), null);
-      }
-      Change change = change(command, existing, index);
-      session.applied(command.nonce(), change.reply());
-      return answer(reply, change.reply(), change.written());
-    };
+    updateLastAppliedTermIndex(term, index);
   }
 
   /** What a write does: its reply and the entry it writes, if any. */
@@ -417,18 +409,6 @@ final class StrongStateMachine extends BaseStateMachine {
         : !(command instanceof StrongCommand.Get);
   }
 
-  /** Publishes {@code written} (if any) to reads, then answers {@code reply} off the writer. */
-  private StoreUpdate.Outcome<StrongRecord.Entry> answer(
-      CompletableFuture<StrongReply> reply, StrongReply result, StrongRecord.Entry written) {
-    if (written != null) {
-      uncommitted.put(written.key(), written);
-    }
-    reply.completeAsync(() -> result, replies);
-    return written == null
-        ? StoreUpdate.Outcome.unchanged(null)
-        : StoreUpdate.Outcome.write(StrongRecord.encode(written), written);
-  }
-
   @Override
   public CompletableFuture<Message> query(Message request) {
     StrongCommand command = StrongRequest.decode(request.getContent().toByteArray()).command();
@@ -446,7 +426,7 @@ final class StrongStateMachine extends BaseStateMachine {
                               StrongKeyException.unavailable(
                                   "this replica could not answer as the group's leader"))));
     }
-    return afterApplied(() -> readAll(command)).thenApply(StrongStateMachine::toMessage);
+    return unlessStopped(() -> readAll(command)).thenApply(StrongStateMachine::toMessage);
   }
 
   /**
@@ -512,12 +492,6 @@ final class StrongStateMachine extends BaseStateMachine {
     boolean updated = super.updateLastAppliedTermIndex(applied);
     releaseAppliedThrough(lastAppliedIndex());
     return updated;
-  }
-
-  /** Answers once everything applied so far is in the store. */
-  private CompletableFuture<StrongReply> afterApplied(
-      Supplier<CompletableFuture<StrongReply>> read) {
-    return applied.handle((ignored, failure) -> null).thenCompose(ignored -> unlessStopped(read));
   }
 
   private CompletableFuture<StrongReply> unlessStopped(

@@ -26,6 +26,11 @@ class ForwardingStore implements Store {
   }
 
   @Override
+  public Optional<byte[]> getNow(Table table, byte[] key) {
+    return store.getNow(table, key);
+  }
+
+  @Override
   public CompletableFuture<List<Entry>> scan(
       Table table, byte[] fromInclusive, byte[] toExclusive, int limit) {
     return store.scan(table, fromInclusive, toExclusive, limit);

@@ -24,9 +24,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -338,12 +335,13 @@ class StrongStateMachineTest {
               reported.complete(null);
             });
     assertThat(apply(machine, 1, put("x", "1"))).isEqualTo(new StrongReply.Written(1));
-    // A reply comes from inside the writer's transaction; wait until that one has committed.
     awaitWriter(store);
-    // Ratis gets no failed apply (its applier would retry it forever): the result is unknown.
-    assertThat(apply(machine, 2, put("big", "2"))).isEqualTo(new StrongReply.Superseded());
-    assertThat(apply(machine, 3, put("y", "3"))).isEqualTo(new StrongReply.Superseded());
+    // Decided before the writer fails: the entry is committed in Raft, and the same revision is
+    // what recovery hands out again (below).
+    assertThat(apply(machine, 2, put("big", "2"))).isEqualTo(new StrongReply.Written(2));
     assertThat(reported).succeedsWithin(10, TimeUnit.SECONDS);
+    // Ratis gets no failed apply (its applier would retry it forever): the result is unknown.
+    assertThat(apply(machine, 3, put("y", "3"))).isEqualTo(new StrongReply.Superseded());
     // Ratis counts those entries applied; this replica lacks them, so it serves no reads.
     assertThat(queryAsync(machine, "x")).failsWithin(10, TimeUnit.SECONDS);
     awaitWriter(store);
@@ -526,7 +524,6 @@ class StrongStateMachineTest {
 
   private StrongStateMachine machine(Store store, Path raftDir, Runnable onFatal)
       throws IOException {
-    Executor replies = replies();
     RaftStorage storage =
         RaftStorage.newBuilder()
             .setDirectory(raftDir.toFile())
@@ -542,18 +539,11 @@ class StrongStateMachineTest {
         new StrongStateMachine(
             GROUP,
             store,
-            replies,
             onFatal,
             () -> {},
             reads -> CompletableFuture.completedFuture(Optional.empty()));
     machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
     return machine;
-  }
-
-  private Executor replies() {
-    ExecutorService replies = Executors.newSingleThreadExecutor();
-    open.add(replies::shutdown);
-    return replies;
   }
 
   /** Only {@code getId} is ever called, for log messages. */
