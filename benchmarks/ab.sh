@@ -15,9 +15,10 @@
 #      JVM options:  benchmarks/ab.sh --b-jvm "-Xmx512m -XX:TieredStopAtLevel=1"
 #      one node:     benchmarks/ab.sh --op counter-incr --a-home /var/tmp/meridian-before
 #                    (clients default to 50 and phases to 30s there, as in run-single-node.sh)
-# Prints one line per phase (with the side's server CPU per request, from /proc), then per client
-# count the B/A ratio of each round and their mean; for strong keys also how many Raft groups the
-# node the load goes to leads on each side, before and after the phases.
+# Prints one line per phase (with the side's server CPU per request, from /proc, and for strong
+# keys the commands per trip through Raft of the node the load goes to), then per client count the
+# B/A ratio of each round and their mean; for strong keys also how many Raft groups the node the
+# load goes to leads on each side, before and after the phases.
 # The generator and the rest of the run come from this checkout; the other home must be built.
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
@@ -45,7 +46,8 @@ while (($#)); do
 done
 # Per operation: a cluster or one node, the key space, and the default clients and phase length.
 case "$op" in
-  strong-put | strong-get) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} ;;
+  strong-put) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} trip_kind=write ;;
+  strong-get) cluster=yes keys=1000 clients=${clients:-"1 16"} phase=${phase:-12s} trip_kind=read ;;
   counter-incr | set-add | key-put | key-get)
     cluster="" keys=10000 clients=${clients:-50} phase=${phase:-30s} ;;
   *) echo "--op must be strong-put, strong-get, counter-incr, set-add, key-put or key-get" >&2; exit 2 ;;
@@ -115,12 +117,14 @@ done
 
 results="$work/phases"
 measure() { # side connections
-  local before after
+  local before after trips_before="0 0" trips_after="0 0"
+  [ -z "$cluster" ] || trips_before=$(trip_counts "${url[$1]}" "$trip_kind")
   # shellcheck disable=SC2086 # a side's PIDs are a list of words
   before=$(cpu_ticks ${nodes[$1]})
   generate "${url[$1]}" "$2" "$phase" 2s --output json >"$work/phase.json"
   # shellcheck disable=SC2086
   after=$(cpu_ticks ${nodes[$1]})
+  [ -z "$cluster" ] || trips_after=$(trip_counts "${url[$1]}" "$trip_kind")
   python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -128,8 +132,10 @@ o = d["ops"][sys.argv[2]]
 l = o["latencyMicros"]
 requests = o["ops"] + d["total"]["warmupOps"]
 cpu_us = (int(sys.argv[6]) - int(sys.argv[5])) / int(sys.argv[7]) * 1e6 / max(requests, 1)
-print("%s %s %.0f %.1f %.1f %.0f" % (sys.argv[3], sys.argv[4], o["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, cpu_us))
-' "$work/phase.json" "$op" "$1" "$2" "$before" "$after" "$(getconf CLK_TCK)" | tee -a "$results"
+(t0, c0), (t1, c1) = (map(int, a.split()) for a in sys.argv[8:10])
+per_trip = " %.1f" % ((c1 - c0) / (t1 - t0)) if t1 > t0 else ""
+print("%s %s %.0f %.1f %.1f %.0f%s" % (sys.argv[3], sys.argv[4], o["opsPerSecond"], l["p50"] / 1000, l["p99"] / 1000, cpu_us, per_trip))
+' "$work/phase.json" "$op" "$1" "$2" "$before" "$after" "$(getconf CLK_TCK)" "$trips_before" "$trips_after" | tee -a "$results"
 }
 # Strong keys: where each side's elections put the leaders (it moves a side's figures by tens of
 # percent), before and after the phases.
@@ -138,7 +144,7 @@ report_leaders() {
   for side in A B; do echo "$side: $(led_groups "${url[$side]}") $1"; done
 }
 report_leaders "before the phases"
-echo "side clients ops/s p50_ms p99_ms server_cpu_us_per_request"
+echo "side clients ops/s p50_ms p99_ms server_cpu_us_per_request${cluster:+ commands_per_trip}"
 for round in $(seq 1 "$rounds"); do
   for c in $clients; do
     if ((round % 2)); then measure A "$c"; measure B "$c"; else measure B "$c"; measure A "$c"; fi

@@ -184,6 +184,17 @@ start_strong_cluster() {
   return 1
 }
 
+# The trips through Raft the node at URL has sent for KIND (write or read) and the commands they
+# carried, as "TRIPS COMMANDS" (its /metrics): the differences over a phase give the commands per
+# trip, the batching achieved (GroupBatcher).
+#   trip_counts URL KIND
+trip_counts() {
+  curl -sf "$1/metrics" | awk -v kind="kind=\"$2\"" '
+    index($1, "meridian_strong_trips_total{") == 1 && index($1, kind) { trips = $2 }
+    index($1, "meridian_strong_trip_commands_total{") == 1 && index($1, kind) { commands = $2 }
+    END { printf "%d %d\n", trips, commands }' || echo "0 0"
+}
+
 # How many Raft groups the node at URL leads, as "the node the load went to (ID) led N of M Raft
 # groups": a strong request for a group led elsewhere is forwarded there, which costs a hop, so
 # two strong-key runs compare fairly only with leadership placed alike.

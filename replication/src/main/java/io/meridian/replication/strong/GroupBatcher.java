@@ -55,6 +55,7 @@ final class GroupBatcher {
   private final LongSupplier nanoTime;
   private final Executor completions;
   private final TripGate trips;
+  private final TripTally tally;
   private final boolean onePerKey;
   private final int maxCommands;
   private final long maxBytes;
@@ -65,6 +66,7 @@ final class GroupBatcher {
    * @param completions where the next batch is sent from once one returns (not the thread that
    *     completed it, which may be Ratis' own)
    * @param trips the places among this node's trips in flight, which the groups share
+   * @param tally counts the trips sent and the commands they carry
    * @param onePerKey at most one command per key in a batch (writes)
    * @param maxCommands most commands in one batch
    * @param maxBytes most payload bytes in one batch (a Raft log entry has a size limit); a single
@@ -76,6 +78,7 @@ final class GroupBatcher {
       LongSupplier nanoTime,
       Executor completions,
       TripGate trips,
+      TripTally tally,
       boolean onePerKey,
       int maxCommands,
       long maxBytes) {
@@ -84,6 +87,7 @@ final class GroupBatcher {
     this.nanoTime = nanoTime;
     this.completions = completions;
     this.trips = trips;
+    this.tally = tally;
     this.onePerKey = onePerKey;
     this.maxCommands = maxCommands;
     this.maxBytes = maxBytes;
@@ -128,6 +132,7 @@ final class GroupBatcher {
             : new StrongCommand.Batch(
                 nonces.getAsLong(), batch.stream().map(Pending::command).toList());
     long deadline = batch.stream().mapToLong(Pending::deadlineNanos).min().orElseThrow();
+    tally.sent(batch.size());
     CompletableFuture<StrongReply> sent;
     try {
       sent = sender.send(command, deadline);

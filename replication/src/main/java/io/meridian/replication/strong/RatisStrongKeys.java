@@ -140,6 +140,8 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final ScheduledExecutorService tripLeases;
   private final TripGate writeTrips;
   private final TripGate readTrips;
+  private final TripTally writeTally = new TripTally();
+  private final TripTally readTally = new TripTally();
   private final DivisionRepair repair;
   private final ExecutorService lookups;
   private final LocalLeader localLeader;
@@ -524,6 +526,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         System::nanoTime,
         calls,
         mode == Mode.WRITE ? writeTrips : readTrips,
+        mode == Mode.WRITE ? writeTally : readTally,
         mode == Mode.WRITE,
         MAX_BATCH,
         tuning.maxEntryBytes());
@@ -706,7 +709,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             raftId ->
                 Optional.ofNullable(leaderChanges.get(UUID.fromString(raftId)))
                     .map(AtomicLong::get)
-                    .orElse(0L));
+                    .orElse(0L),
+            writeTally,
+            readTally);
     metricsRefresh.scheduleWithFixedDelay(
         () -> {
           try {

@@ -12,7 +12,9 @@ import java.util.function.ToLongFunction;
  * The Raft groups of strong keys as this node sees them, for alerting: per group ({@code group}
  * tag, its index) whether it has a leader, whether this node is that leader, its term, and how
  * often its leader changed — what operators of etcd watch as {@code etcd_server_has_leader}, {@code
- * etcd_server_is_leader} and {@code etcd_server_leader_changes_seen_total}.
+ * etcd_server_is_leader} and {@code etcd_server_leader_changes_seen_total}; and per kind of request
+ * ({@code kind} tag: {@code write}, {@code read}) the trips through Raft this node sent and the
+ * commands they carried ({@link TripTally}).
  *
  * <p>The gauges read the latest {@link #update snapshot} rather than asking Ratis: a scrape runs on
  * an HTTP event loop, and looking up a division may wait for one that is starting. A group the node
@@ -26,7 +28,14 @@ final class StrongKeyMetrics {
    *     group's Raft id
    */
   StrongKeyMetrics(
-      int groups, String self, MeterRegistry registry, ToLongFunction<String> leaderChangesOf) {
+      int groups,
+      String self,
+      MeterRegistry registry,
+      ToLongFunction<String> leaderChangesOf,
+      TripTally writes,
+      TripTally reads) {
+    trips(registry, "write", writes);
+    trips(registry, "read", reads);
     for (int index = 0; index < groups; index++) {
       String group = Integer.toString(index);
       int at = index;
@@ -63,6 +72,19 @@ final class StrongKeyMetrics {
           index,
           status -> status.term().orElse(0L));
     }
+  }
+
+  private static void trips(MeterRegistry registry, String kind, TripTally tally) {
+    FunctionCounter.builder("meridian.strong.trips", tally, TripTally::trips)
+        .description(
+            "requests this node sent to Raft groups, each carrying one or more commands of clients")
+        .tag("kind", kind)
+        .register(registry);
+    FunctionCounter.builder("meridian.strong.trip.commands", tally, TripTally::commands)
+        .description(
+            "commands those requests carried; per request, the batching achieved (GroupBatcher)")
+        .tag("kind", kind)
+        .register(registry);
   }
 
   /** Replaces the snapshot the gauges read. */

@@ -25,6 +25,7 @@ class GroupBatcherTest {
   private final List<Sent> sent = new ArrayList<>();
   private final AtomicLong now = new AtomicLong();
   private final AtomicLong nonces = new AtomicLong(1_000);
+  private final TripTally tally = new TripTally();
   private final GroupBatcher batcher = recording(true);
   private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor();
   private long nonce;
@@ -82,6 +83,8 @@ class GroupBatcherTest {
 
     batcher.submit(put("f", 10), DEADLINE);
     assertThat(sent).as("idle again: the next write leaves at once").hasSize(4);
+    assertThat(tally.trips()).isEqualTo(4);
+    assertThat(tally.commands()).as("1 + 3 + 1 + 1").isEqualTo(6);
   }
 
   @Test
@@ -160,6 +163,7 @@ class GroupBatcherTest {
             now::get,
             Runnable::run,
             TripGate.UNLIMITED,
+            new TripTally(),
             true,
             3,
             10_000);
@@ -238,6 +242,7 @@ class GroupBatcherTest {
         now::get,
         Runnable::run,
         trips,
+        tally,
         onePerKey,
         3,
         10_000);

@@ -12,8 +12,22 @@ import org.junit.jupiter.api.Test;
 class StrongKeyMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final Map<String, Long> leaderChanges = new HashMap<>();
+  private final TripTally writes = new TripTally();
+  private final TripTally reads = new TripTally();
   private final StrongKeyMetrics metrics =
-      new StrongKeyMetrics(3, "n1", registry, raftId -> leaderChanges.getOrDefault(raftId, 0L));
+      new StrongKeyMetrics(
+          3, "n1", registry, raftId -> leaderChanges.getOrDefault(raftId, 0L), writes, reads);
+
+  @Test
+  void tripsAndTheCommandsTheyCarried_arePublishedPerKind() {
+    writes.sent(1);
+    writes.sent(5);
+    reads.sent(3);
+    assertThat(trips("meridian.strong.trips", "write")).isEqualTo(2);
+    assertThat(trips("meridian.strong.trip.commands", "write")).isEqualTo(6);
+    assertThat(trips("meridian.strong.trips", "read")).isEqualTo(1);
+    assertThat(trips("meridian.strong.trip.commands", "read")).isEqualTo(3);
+  }
 
   @Test
   void beforeAnySnapshot_noGroupHasALeader() {
@@ -70,6 +84,10 @@ class StrongKeyMetricsTest {
         .tag("group", group)
         .functionCounter()
         .count();
+  }
+
+  private double trips(String name, String kind) {
+    return registry.get(name).tag("kind", kind).functionCounter().count();
   }
 
   private double gauge(String name, String group) {
