@@ -326,7 +326,10 @@ final class StrongStateMachine extends BaseStateMachine {
     return change.reply();
   }
 
-  /** The key's latest applied entry: the uncommitted one, if any, or the stored one. */
+  /**
+   * The key's latest applied entry: the uncommitted one, if any, or the stored one, read on this
+   * thread (the updater's; {@link #read} is the same lookup for threads that must not wait).
+   */
   private Optional<StrongRecord.Entry> applied(String key) {
     StrongRecord.Entry pending = uncommitted.get(key);
     if (pending != null) {
