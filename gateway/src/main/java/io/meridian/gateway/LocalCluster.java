@@ -83,10 +83,14 @@ final class LocalCluster implements Callable<Integer> {
       Path config = dataDir.resolve(node.id() + ".yaml");
       Files.writeString(config, node.yaml(nodes, dataDir.resolve(node.id()), replicationN()));
       try {
-        // Here, so that a bad --set is one line naming the key, as from `meridian start`.
-        new ConfigLoader().load(Optional.of(config), overrides);
+        // Here, so that a bad --set or a port in use is one line naming the key, as from
+        // `meridian start`, before any node starts: a node whose ports are another cluster's
+        // would otherwise join that cluster through its seeds, and the health of those ports
+        // would look like this cluster's.
+        ListenAddresses.check(new ConfigLoader().load(Optional.of(config), overrides));
       } catch (ConfigException e) {
-        System.err.println("meridian: invalid configuration: " + e.getMessage());
+        System.err.println(
+            "meridian: invalid configuration: " + e.getMessage() + " (node " + node.id() + ")");
         return Main.EXIT_BAD_CONFIG;
       }
       configs.add(config);
@@ -170,18 +174,30 @@ final class LocalCluster implements Callable<Integer> {
     for (int i = 0; i < nodes.size(); i++) {
       LocalNode node = nodes.get(i);
       while (!healthy(node.httpPort())) {
-        Process child = children.get(i);
-        if (!child.isAlive()) {
-          return Optional.of(
-              node.id()
-                  + " exited during start-up with code "
-                  + child.exitValue()
-                  + " (see above)");
+        Optional<String> exited = exitedChild(nodes);
+        if (exited.isPresent()) {
+          return exited;
         }
         if (Instant.now().isAfter(deadline)) {
           return Optional.of(node.id() + " did not become healthy within " + START_TIMEOUT);
         }
         Thread.sleep(250);
+      }
+    }
+    // A node that answered and then exited (its ports taken after the check) fails it too.
+    return exitedChild(nodes);
+  }
+
+  /** The first node that is no longer running, if any: none of them may exit during start-up. */
+  private Optional<String> exitedChild(List<LocalNode> nodes) {
+    for (int i = 0; i < children.size(); i++) {
+      Process child = children.get(i);
+      if (!child.isAlive()) {
+        return Optional.of(
+            nodes.get(i).id()
+                + " exited during start-up with code "
+                + child.exitValue()
+                + " (see above)");
       }
     }
     return Optional.empty();

@@ -158,6 +158,7 @@ public final class MeridianNode {
     HazelcastCluster.Joined joined =
         await(HazelcastCluster.start(config, vertxOptions(), metrics), Stage.CLUSTER);
     vertx = joined.vertx();
+    HazelcastCluster.requireUniqueId(joined.membership(), config);
     log.info("joined the cluster through seeds {}", config.cluster().seeds());
     return Optional.of(joined.membership());
   }
@@ -251,10 +252,15 @@ public final class MeridianNode {
    * closes. Idempotent.
    */
   public void stop() {
+    // A node that never served was refused at start-up: its one line on stderr says why, and
+    // lines about draining what was never open would only bury it.
+    boolean served = lifecycle.current() == NodeLifecycle.State.SERVING;
     if (!lifecycle.beginDraining()) {
       return;
     }
-    log.info("draining");
+    if (served) {
+      log.info("draining");
+    }
     if (vertx != null) {
       try {
         if (httpDeployment != null) {
@@ -276,6 +282,8 @@ public final class MeridianNode {
       store.close();
     }
     lifecycle.transition(NodeLifecycle.State.STOPPED);
-    log.info("stopped");
+    if (served) {
+      log.info("stopped");
+    }
   }
 }

@@ -93,6 +93,26 @@ record ClusterNode(
         replicas);
   }
 
+  /**
+   * A copy of this node that claims {@code id} instead, as a misconfigured node would, with files
+   * of its own ({@code <id>-twin.*}) so that it touches none of the node that has the id.
+   */
+  ClusterNode claiming(String id) {
+    String files = id + "-twin";
+    Path dir = config.getParent();
+    return new ClusterNode(
+        id,
+        httpPort,
+        clusterPort,
+        busPort,
+        raftPort,
+        dir.resolve(files + ".yaml"),
+        dir.resolve("data").resolve(files),
+        dir.resolve(files + ".log"),
+        seeds,
+        replicas);
+  }
+
   List<Integer> ports() {
     return List.of(httpPort, clusterPort, busPort, raftPort);
   }

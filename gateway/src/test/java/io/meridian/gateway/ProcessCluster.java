@@ -128,6 +128,22 @@ final class ProcessCluster implements AutoCloseable {
     return index;
   }
 
+  /** A node started beside the cluster's own, and its process. */
+  record Extra(ClusterNode node, Process process) {}
+
+  /**
+   * Starts a second node with node {@code i}'s id, on ports and files of its own, joining through
+   * every node's membership port: a copy-pasted config. Not one of the cluster's nodes; its process
+   * is ended by {@link #close} like theirs.
+   */
+  Extra startTwinOf(int i) throws IOException {
+    ClusterNode twin = ClusterNode.joining(dir, nodes).claiming(id(i));
+    Files.writeString(twin.config(), twin.yaml(), UTF_8);
+    Process process = twin.launch(overrides, MERIDIAN_OPTS);
+    started.add(process);
+    return new Extra(twin, process);
+  }
+
   int size() {
     return nodes.size();
   }

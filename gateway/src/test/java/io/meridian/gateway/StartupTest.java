@@ -112,6 +112,17 @@ class StartupTest {
     assertBadConfig(localCluster(basePort, "--set", "replication.w=5"), "replication.w");
   }
 
+  @Test
+  void localCluster_portInUse_exits2NamingTheKey_beforeAnyNodeStarts() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      // The one node's HTTP port is the base port: another process (or cluster) holds it.
+      Outcome outcome = localCluster(Integer.toString(taken.getLocalPort()));
+      assertBadConfig(outcome, "http.port");
+      assertThat(outcome.stderr()).contains(String.valueOf(taken.getLocalPort()));
+      assertThat(dataDir.resolve("r1n1")).as("the node's data directory").doesNotExist();
+    }
+  }
+
   /** {@code meridian local-cluster} of one node on {@code basePort}, then {@code more}. */
   private Outcome localCluster(String basePort, String... more) {
     List<String> args =

@@ -1,10 +1,12 @@
 package io.meridian.replication;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.MeridianConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,6 +54,39 @@ public final class HazelcastCluster {
         .withClusterManager(manager)
         .buildClustered()
         .map(vertx -> new Joined(vertx, manager));
+  }
+
+  /**
+   * Refuses to go on as a member whose node id an older member already has (a copy-pasted config, a
+   * second cluster started on overlapping ports). Hazelcast admits any member, and everything above
+   * it knows members by node id: a second "n3" would take over the first's place in every peer's
+   * view, its event-bus address and its Raft votes. The younger of the two leaves, so the cluster
+   * keeps the node it had. A node restarted on its old membership address replaces its previous
+   * incarnation (Hazelcast removes that one), so it is not refused.
+   *
+   * @throws ConfigException naming {@code node.id}
+   */
+  public static void requireUniqueId(HazelcastClusterManager manager, MeridianConfig config) {
+    String id = config.node().id();
+    Member self = manager.getHazelcastInstance().getCluster().getLocalMember();
+    // Oldest first: a member listed before this one joined before it.
+    for (Member member : manager.getHazelcastInstance().getCluster().getMembers()) {
+      if (member.getUuid().equals(self.getUuid())) {
+        return;
+      }
+      if (id.equals(member.getAttribute(ID_ATTRIBUTE))
+          && !member.getAddress().equals(self.getAddress())) {
+        throw new ConfigException(
+            "node.id",
+            "'"
+                + id
+                + "' is already the id of the member at "
+                + member.getAddress()
+                + " (HTTP "
+                + member.getAttribute(HTTP_ATTRIBUTE)
+                + "); every node needs an id of its own");
+      }
+    }
   }
 
   static Config hazelcastConfig(MeridianConfig config) {

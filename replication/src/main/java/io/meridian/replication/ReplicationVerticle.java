@@ -23,10 +23,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -53,6 +56,10 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
   private final Optional<HazelcastClusterManager> membership;
   private final Map<String, AtomicLong> pendingHintGauges = new ConcurrentHashMap<>();
   private final java.util.Set<String> regionGauges = new java.util.HashSet<>();
+
+  /** The membership member that holds each node id the replication node knows as joined. */
+  private final Map<String, UUID> holders = new HashMap<>();
+
   private volatile ClusterStatus lastStatus;
   private ReplicationNode node;
   private MessageConsumer<Buffer> consumer;
@@ -112,15 +119,12 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
             new MembershipListener() {
               @Override
               public void memberAdded(MembershipEvent event) {
-                context.runOnContext(v -> addMember(event.getMember()));
+                context.runOnContext(v -> membersChanged(hazelcast, false));
               }
 
               @Override
               public void memberRemoved(MembershipEvent event) {
-                String id = event.getMember().getAttribute(HazelcastCluster.ID_ATTRIBUTE);
-                if (id != null) {
-                  context.runOnContext(v -> node.memberLeft(id));
-                }
+                context.runOnContext(v -> membersChanged(hazelcast, false));
               }
             });
     hazelcast
@@ -131,8 +135,50 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
                 context.runOnContext(v -> rejoinAfterMerge(hazelcast));
               }
             });
-    hazelcast.getCluster().getMembers().forEach(this::addMember);
+    membersChanged(hazelcast, false);
     return subscribe();
+  }
+
+  /**
+   * Brings the replication node's view up to the membership's current one: a node id that appeared
+   * or moved to another member (a restart) has joined, one that is gone has left. Each id belongs
+   * to the oldest member that claims it, and this node's own id only to this member: a second
+   * member with an id already taken (it leaves again at once, {@link
+   * HazelcastCluster#requireUniqueId}) must not take the first one's place, nor its leaving count
+   * as the first one's. Recomputed from the whole view, so events that arrive late or out of order
+   * change nothing.
+   *
+   * @param rejoinAll whether every member counts as joined again (after a merge)
+   */
+  private void membersChanged(HazelcastInstance hazelcast, boolean rejoinAll) {
+    Map<String, com.hazelcast.cluster.Member> current = new LinkedHashMap<>();
+    for (com.hazelcast.cluster.Member member : hazelcast.getCluster().getMembers()) {
+      String id = member.getAttribute(HazelcastCluster.ID_ATTRIBUTE);
+      if (id == null || (id.equals(node.self()) && !member.localMember())) {
+        continue;
+      }
+      com.hazelcast.cluster.Member holder = current.putIfAbsent(id, member); // oldest first
+      if (holder != null) {
+        log.warn(
+            "the member at {} claims node id {}, which the member at {} has; ignored",
+            member.getAddress(),
+            id,
+            holder.getAddress());
+      }
+    }
+    current.forEach(
+        (id, member) -> {
+          if (rejoinAll || !member.getUuid().equals(holders.get(id))) {
+            holders.put(id, member.getUuid());
+            addMember(member);
+          }
+        });
+    for (String id : List.copyOf(holders.keySet())) {
+      if (!current.containsKey(id)) {
+        holders.remove(id);
+        node.memberLeft(id);
+      }
+    }
   }
 
   private void addMember(com.hazelcast.cluster.Member member) {
@@ -146,7 +192,7 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
 
   private void rejoinAfterMerge(HazelcastInstance hazelcast) {
     log.info("cluster merged after a split; re-registering event-bus subscriptions");
-    hazelcast.getCluster().getMembers().forEach(this::addMember);
+    membersChanged(hazelcast, true);
     MessageConsumer<Buffer> previous = consumer;
     previous.unregister().onComplete(done -> subscribe());
   }

@@ -165,18 +165,22 @@ final class PlacementAgreement {
     }
   }
 
-  /** The members that publish a Raft address, by id. */
+  /**
+   * The members that publish a Raft address, by id; of two members claiming one id (the younger is
+   * on its way out, {@link HazelcastCluster#requireUniqueId}), the older.
+   */
   Set<RaftMember> members() {
     Set<RaftMember> members =
         new TreeSet<>(
             Comparator.comparing(RaftMember::id)
                 .thenComparing(RaftMember::region)
                 .thenComparing(RaftMember::address));
-    for (Member member : hazelcast.getCluster().getMembers()) {
+    Set<String> ids = new HashSet<>();
+    for (Member member : hazelcast.getCluster().getMembers()) { // oldest first
       String id = member.getAttribute(HazelcastCluster.ID_ATTRIBUTE);
       String region = member.getAttribute(HazelcastCluster.REGION_ATTRIBUTE);
       String raft = member.getAttribute(HazelcastCluster.RAFT_ATTRIBUTE);
-      if (id != null && region != null && raft != null) {
+      if (id != null && region != null && raft != null && ids.add(id)) {
         members.add(new RaftMember(id, region, raft));
       }
     }
