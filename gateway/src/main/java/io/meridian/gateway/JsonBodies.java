@@ -1,7 +1,5 @@
 package io.meridian.gateway;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -151,7 +149,7 @@ final class JsonBodies {
         throw invalid("'" + field + "' must hold only strings, not " + element.getNodeType());
       }
       String value = element.textValue();
-      int bytes = value.getBytes(UTF_8).length;
+      int bytes = utf8Length(value, field);
       if (bytes > maxSetElementBytes) {
         throw ApiException.tooLarge(
             "a set element is " + bytes + " bytes; at most " + maxSetElementBytes + " are allowed");
@@ -159,6 +157,39 @@ final class JsonBodies {
       elements.add(value);
     }
     return elements;
+  }
+
+  /**
+   * The UTF-8 length of a set element, refusing one with an unpaired surrogate: JSON lets a string
+   * escape half a surrogate pair ({@code "\\ud800"}), but that is not Unicode text, has no UTF-8
+   * encoding and cannot be stored, so the body is as invalid as one that is not UTF-8 at all.
+   */
+  private static int utf8Length(String value, String field) {
+    int bytes = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (!Character.isSurrogate(c)) {
+        bytes += 3;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        throw ApiException.badRequest(
+            "invalid-json",
+            "an element of '"
+                + field
+                + "' has an unpaired UTF-16 surrogate (\\u"
+                + Integer.toHexString(c)
+                + "), which is not Unicode text");
+      }
+    }
+    return bytes;
   }
 
   private JsonNode object(Buffer body, Set<String> fields) {

@@ -171,6 +171,18 @@ class BadInputTest {
   }
 
   @Test
+  void postSet_elementWithUnpairedSurrogate_is400() {
+    assertProblem(node.post("/v1/sets/fixed", "{\"add\": [\"\\ud800\"]}"), 400, "invalid-json");
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"add\": [\"c\"], \"remove\": [\"\\udc00x\"]}"),
+        400,
+        "invalid-json");
+    assertProblem(
+        node.post("/v1/sets/fixed", "{\"remove\": [\"x\\ude00\\ud83d\"]}"), 400, "invalid-json");
+    assertSetUnchanged();
+  }
+
+  @Test
   void postSet_neitherAddNorRemove_is400() {
     assertProblem(node.post("/v1/sets/fixed", "{}"), 400, "invalid-request");
     assertSetUnchanged();
