@@ -1,5 +1,7 @@
 package io.meridian.gateway;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -16,6 +18,10 @@ import io.meridian.crdt.CorruptStateException;
 import io.meridian.crdt.CrdtCodec;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -57,11 +63,12 @@ final class JsonBodies {
 
   /** {@code {"delta": <64-bit integer>}}. */
   Operation.CounterAdd counterAdd(Buffer body) {
-    Optional<Long> plain = plainDelta(body);
+    byte[] json = utf8(body);
+    Optional<Long> plain = plainDelta(json);
     if (plain.isPresent()) {
       return new Operation.CounterAdd(plain.get());
     }
-    JsonNode root = object(body, Set.of("delta"));
+    JsonNode root = object(json, Set.of("delta"));
     JsonNode delta = root.get("delta");
     if (delta == null) {
       throw invalid("the body must have a 'delta'");
@@ -77,11 +84,11 @@ final class JsonBodies {
    * The common, well-formed increment read with the streaming parser, without building a tree;
    * empty for anything else, which the strict tree path then parses and explains.
    */
-  private Optional<Long> plainDelta(Buffer body) {
-    if (body == null || body.length() == 0) {
+  private Optional<Long> plainDelta(byte[] body) {
+    if (body.length == 0) {
       return Optional.empty();
     }
-    try (JsonParser parser = mapper.getFactory().createParser(body.getBytes())) {
+    try (JsonParser parser = mapper.getFactory().createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT
           || parser.nextToken() != JsonToken.FIELD_NAME
           || !"delta".equals(parser.currentName())
@@ -104,7 +111,7 @@ final class JsonBodies {
 
   /** {@code {"add": [..], "remove": [..], "context": ".."}} with add and/or remove. */
   Operation.SetUpdate setUpdate(Buffer body) {
-    JsonNode root = object(body, Set.of("add", "remove", "context"));
+    JsonNode root = object(utf8(body), Set.of("add", "remove", "context"));
     if (!root.has("add") && !root.has("remove")) {
       throw invalid("the body must have 'add' and/or 'remove'");
     }
@@ -160,6 +167,36 @@ final class JsonBodies {
   }
 
   /**
+   * The bytes of a JSON body, refused unless they are UTF-8 (API.md section 3). Jackson's own
+   * decoder is lenient: it reads an overlong {@code C1 A5} as {@code e} and a surrogate encoded on
+   * its own as that surrogate, so a field name could hide as another and a set element could store
+   * a string no client can read back. A body that is all ASCII, the common case, is valid as it is;
+   * only from its first other byte on is a strict decoder run.
+   */
+  private static byte[] utf8(Buffer body) {
+    byte[] bytes = body == null ? new byte[0] : body.getBytes();
+    int first = 0;
+    while (first < bytes.length && bytes[first] >= 0) {
+      first++;
+    }
+    if (first == bytes.length) {
+      return bytes;
+    }
+    ByteBuffer rest = ByteBuffer.wrap(bytes, first, bytes.length - first);
+    CoderResult result =
+        UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(rest, CharBuffer.allocate(bytes.length - first), true);
+    if (result.isError()) {
+      throw ApiException.badRequest(
+          "invalid-json", "the body is not valid UTF-8 (at byte " + rest.position() + ")");
+    }
+    return bytes;
+  }
+
+  /**
    * The UTF-8 length of a set element, refusing one with an unpaired surrogate: JSON lets a string
    * escape half a surrogate pair ({@code "\\ud800"}), but that is not Unicode text, has no UTF-8
    * encoding and cannot be stored, so the body is as invalid as one that is not UTF-8 at all.
@@ -192,13 +229,13 @@ final class JsonBodies {
     return bytes;
   }
 
-  private JsonNode object(Buffer body, Set<String> fields) {
-    if (body == null || body.length() == 0) {
+  private JsonNode object(byte[] body, Set<String> fields) {
+    if (body.length == 0) {
       throw ApiException.badRequest("invalid-json", "the request needs a JSON body");
     }
     JsonNode root;
     try {
-      root = mapper.readTree(body.getBytes());
+      root = mapper.readTree(body);
     } catch (StreamConstraintsException e) {
       throw ApiException.badRequest("invalid-json", "the JSON body exceeds a limit: " + summary(e));
     } catch (JsonProcessingException e) {

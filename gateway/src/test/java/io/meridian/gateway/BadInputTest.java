@@ -5,9 +5,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
@@ -180,6 +182,45 @@ class BadInputTest {
     assertProblem(
         node.post("/v1/sets/fixed", "{\"remove\": [\"x\\ude00\\ud83d\"]}"), 400, "invalid-json");
     assertSetUnchanged();
+  }
+
+  @Test
+  void postSet_bodyNotUtf8_is400() {
+    byte[][] elements = {
+      {(byte) 0xC0, (byte) 0xAF}, // an overlong "/"
+      {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a surrogate encoded on its own
+      {(byte) 0xFF},
+      {'a', (byte) 0xE2, (byte) 0x82}, // a sequence cut short
+    };
+    for (byte[] element : elements) {
+      JsonObject problem =
+          assertProblem(
+              postBytes("/v1/sets/fixed", concat("{\"add\": [\"", element, "\"]}")),
+              400,
+              "invalid-json");
+      assertThat(problem.getString("detail")).contains("not valid UTF-8");
+    }
+    assertProblem(
+        postBytes(
+            "/v1/sets/fixed",
+            concat("{\"remove\": [\"", new byte[] {(byte) 0xC1, (byte) 0x81}, "\"]}")),
+        400,
+        "invalid-json");
+    assertSetUnchanged();
+  }
+
+  @Test
+  void postCounter_bodyNotUtf8_is400() {
+    // "delta" with its "e" encoded overlong, which a lenient decoder reads as "delta".
+    byte[] name = {'d', (byte) 0xC1, (byte) 0xA5, 'l', 't', 'a'};
+    assertProblem(
+        postBytes("/v1/counters/fixed", concat("{\"", name, "\": 1}")), 400, "invalid-json");
+    assertProblem(
+        postBytes(
+            "/v1/counters/fixed", concat("{\"delta\": 1, \"", new byte[] {(byte) 0xFF}, "\": 2}")),
+        400,
+        "invalid-json");
+    assertCounterUnchanged();
   }
 
   @Test
@@ -453,6 +494,22 @@ class BadInputTest {
         400,
         "invalid-parameter");
     assertCounterUnchanged();
+  }
+
+  /** A POST of a JSON body given as bytes, which need not be UTF-8. */
+  private static Reply postBytes(String path, byte[] body) {
+    return node.send(
+        node.request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  private static byte[] concat(String before, byte[] middle, String after) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(before.getBytes(UTF_8));
+    out.writeBytes(middle);
+    out.writeBytes(after.getBytes(UTF_8));
+    return out.toByteArray();
   }
 
   private static void assertCounterUnchanged() {
