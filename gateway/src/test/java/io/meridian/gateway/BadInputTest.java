@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -458,6 +459,28 @@ class BadInputTest {
     assertThat(repair.header("Allow")).isEqualTo("POST");
     assertCounterUnchanged();
     assertSetUnchanged();
+  }
+
+  @Test
+  void metrics_madeUpMethods_shareOneOtherTag() throws IOException {
+    for (String method : new String[] {"M123", "BREW", "get"}) {
+      RawHttp.exchange(node.port(), RawHttp.head(method, "/v1/counters/fixed"));
+      RawHttp.exchange(node.port(), RawHttp.head(method, "/health"));
+    }
+    List<String> requests =
+        node.get("/metrics")
+            .text()
+            .lines()
+            .filter(line -> line.startsWith("meridian_http_server_requests_seconds_count{"))
+            .toList();
+    assertThat(requests)
+        .noneMatch(line -> line.contains("M123") || line.contains("BREW"))
+        .noneMatch(line -> line.contains("method=\"get\""))
+        .anyMatch(
+            line ->
+                line.contains("method=\"OTHER\"") && line.contains("route=\"/v1/counters/{key}\""))
+        .anyMatch(line -> line.contains("method=\"OTHER\"") && line.contains("route=\"/health\""));
+    assertCounterUnchanged();
   }
 
   @Test
