@@ -1,11 +1,14 @@
 package io.meridian.gateway;
 
 import io.meridian.core.Keyspace;
+import io.meridian.replication.ClusterView;
 import io.meridian.replication.RepairProgress;
 import io.meridian.replication.RepairService;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -15,9 +18,11 @@ final class AdminRoutes {
   private static final Set<String> START_PARAMETERS = Set.of("keyspace", "peer", "dryRun");
 
   private final RepairService repairs;
+  private final ClusterView cluster;
 
-  AdminRoutes(RepairService repairs) {
+  AdminRoutes(RepairService repairs, ClusterView cluster) {
     this.repairs = repairs;
+    this.cluster = cluster;
   }
 
   void mount(Router router) {
@@ -52,8 +57,9 @@ final class AdminRoutes {
                   return Boolean.parseBoolean(value);
                 })
             .orElse(false);
-    repairs
-        .startRepair(keyspace, params.get("peer"), dryRun)
+    Optional<String> peer = params.get("peer");
+    requireMember(peer)
+        .compose(known -> repairs.startRepair(keyspace, peer, dryRun))
         .onSuccess(
             started ->
                 ctx.response()
@@ -62,6 +68,33 @@ final class AdminRoutes {
                     .putHeader("Location", REPAIR + "/" + started.id())
                     .end(toJson(started).toBuffer()))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A repair with an unknown peer would share no range with it and report "done" having compared
+   * nothing, which reads as "in sync". A member that is down is still a member: its ranges are
+   * known, and the repair reports them failed.
+   */
+  private Future<Void> requireMember(Optional<String> peer) {
+    if (peer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return cluster
+        .status()
+        .map(
+            status -> {
+              List<String> members =
+                  status.members().stream().map(view -> view.member().id()).sorted().toList();
+              if (!members.contains(peer.get())) {
+                throw ApiException.badRequest(
+                    "invalid-parameter",
+                    "peer '"
+                        + peer.get()
+                        + "' is not a member of the cluster; members: "
+                        + String.join(", ", members));
+              }
+              return null;
+            });
   }
 
   private void progress(RoutingContext ctx) {

@@ -45,7 +45,7 @@ final class HttpApi {
     new StrongRoutes(services.strong(), limits.maxKeyBytes()).mount(router, body);
     new ClusterRoutes(services.config(), services.identity(), services.cluster(), services.strong())
         .mount(router);
-    new AdminRoutes(services.repairs()).mount(router);
+    new AdminRoutes(services.repairs(), services.cluster()).mount(router);
     new OperationsRoutes(services.lifecycle(), services.registry()).mount(router);
 
     router.route().failureHandler(ctx -> failure(ctx, 500));

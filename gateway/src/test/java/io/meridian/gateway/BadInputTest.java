@@ -484,6 +484,14 @@ class BadInputTest {
   }
 
   @Test
+  void repair_peerNotAMember_is400() {
+    JsonObject problem =
+        assertProblem(
+            node.post("/v1/admin/repair?peer=no-such-node", ""), 400, "invalid-parameter");
+    assertThat(problem.getString("detail")).contains("peer", "no-such-node");
+  }
+
+  @Test
   void consistency_unknownValue_is400() {
     assertProblem(
         node.post("/v1/counters/fixed?consistency=foo", "{\"delta\": 1}"),
