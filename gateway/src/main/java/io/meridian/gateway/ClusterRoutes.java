@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
@@ -128,6 +130,22 @@ final class ClusterRoutes {
     return Double.isFinite(phi) ? Math.round(phi * 1000) / 1000.0 : Double.MAX_VALUE;
   }
 
+  /**
+   * The {@code key} parameter as the client encoded it. The router's decoded value cannot be
+   * checked: it has already replaced bytes that are not UTF-8 with U+FFFD, a valid key of its own.
+   * As in any query string, {@code +} stands for a space ({@code %2B} is a plus).
+   */
+  private static String rawKey(String query) {
+    for (String parameter : query.split("&", -1)) {
+      int equals = parameter.indexOf('=');
+      String name = equals < 0 ? parameter : parameter.substring(0, equals);
+      if (URLDecoder.decode(name, StandardCharsets.UTF_8).equals("key")) {
+        return equals < 0 ? "" : parameter.substring(equals + 1).replace("+", "%20");
+      }
+    }
+    throw new IllegalStateException("the router found a 'key' parameter that is not in " + query);
+  }
+
   private void ring(RoutingContext ctx) {
     RequestParams params = RequestParams.of(ctx.queryParams(), RING_PARAMETERS);
     String name = params.get("keyspace").orElse(Keyspace.KEYS.pathName());
@@ -138,18 +156,10 @@ final class ClusterRoutes {
                     ApiException.badRequest(
                         "invalid-parameter",
                         "keyspace must be one of keys, counters, sets, not '" + name + "'"));
-    String key =
-        params
-            .get("key")
-            .orElseThrow(
-                () ->
-                    ApiException.badRequest("invalid-parameter", "the 'key' parameter is missing"));
-    if (key.isEmpty()
-        || key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-            > config.limits().maxKeyBytes()) {
-      throw ApiException.badRequest(
-          "invalid-key", "the key must be 1 to " + config.limits().maxKeyBytes() + " bytes");
+    if (params.get("key").isEmpty()) {
+      throw ApiException.badRequest("invalid-parameter", "the 'key' parameter is missing");
     }
+    String key = KeyPath.decodeKey(rawKey(ctx.request().query()), config.limits().maxKeyBytes());
     DataKey dataKey = new DataKey(keyspace, key);
     cluster
         .preferenceLists(dataKey)

@@ -25,7 +25,15 @@ final class KeyPath {
     if (!rawPath.startsWith(prefix)) {
       throw ApiException.notFound("no such resource");
     }
-    byte[] bytes = percentDecode(rawPath.substring(prefix.length()));
+    return decodeKey(rawPath.substring(prefix.length()), maxKeyBytes);
+  }
+
+  /**
+   * A key given percent-encoded anywhere in a request (a path segment, a query parameter), checked
+   * as every key is: the same problem for the same bad key whichever route it came in on.
+   */
+  static String decodeKey(String percentEncoded, int maxKeyBytes) {
+    byte[] bytes = percentDecode(percentEncoded);
     if (bytes.length == 0) {
       throw ApiException.badRequest("invalid-key", "the key must not be empty");
     }

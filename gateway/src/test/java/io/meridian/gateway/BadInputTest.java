@@ -345,6 +345,21 @@ class BadInputTest {
     mutationsBefore = node.storedMutations();
   }
 
+  @Test
+  void ring_keyRefusedLikeAKeyPath_is400() {
+    String ring = "/v1/cluster/ring?keyspace=counters&key=";
+    JsonObject notUtf8 = assertProblem(node.get(ring + "%FF"), 400, "invalid-key");
+    assertThat(notUtf8.getString("detail")).contains("UTF-8");
+    assertProblem(node.get(ring + "%C0%AF"), 400, "invalid-key");
+    assertProblem(node.get(ring), 400, "invalid-key");
+    assertProblem(node.get(ring + "k".repeat(513)), 400, "invalid-key");
+    assertProblem(node.get(ring + "a%00"), 400, "invalid-key");
+    assertThat(node.get(ring + "k".repeat(512)).status()).isEqualTo(200);
+    assertThat(node.get(ring + "a%2Fb%E2%82%AC").json().getString("key")).isEqualTo("a/b€");
+    assertThat(node.get(ring + "a+b").json().getString("key")).isEqualTo("a b");
+    assertThat(node.get(ring + "a%2Bb").json().getString("key")).isEqualTo("a+b");
+  }
+
   // --- Sizes ---------------------------------------------------------------------------------
 
   @Test
