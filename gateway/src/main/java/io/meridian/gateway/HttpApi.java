@@ -19,6 +19,8 @@ import java.util.List;
 final class HttpApi {
   private static final int[] ROUTER_ERRORS = {400, 403, 404, 405, 413, 500};
   private static final String BODY = "meridian.body";
+  private static final List<String> KEYSPACE_PREFIXES =
+      List.of(RegisterRoutes.PREFIX, CounterRoutes.PREFIX, SetRoutes.PREFIX, StrongRoutes.PREFIX);
 
   private final NodeServices services;
 
@@ -151,7 +153,34 @@ final class HttpApi {
     if (status == 405) {
       ctx.response().putHeader("Allow", allowed(ctx.request().path()));
     }
+    if (status == 404 && isKeyPath(ctx.request().path())) {
+      Problems.respond(ctx, dotSegmentKey(ctx.request().path()));
+      return;
+    }
     Problems.send(ctx.response(), Problems.forStatus(status, detail(ctx, status)));
+  }
+
+  private static boolean isKeyPath(String rawPath) {
+    return rawPath != null && KEYSPACE_PREFIXES.stream().anyMatch(rawPath::startsWith);
+  }
+
+  /**
+   * Every path under a keyspace prefix has a route, so the router finds none only when it has
+   * removed dot segments first (RFC 3986 section 5.2.4, also when they are percent-encoded, as
+   * {@code %2E} is an unreserved character): {@code /v1/counters/%2E%2E} is routed as {@code /v1/}.
+   * Such a key cannot be addressed in a URL at all; a plain 404 would read as "the key is absent".
+   */
+  private ApiException dotSegmentKey(String rawPath) {
+    int maxKeyBytes = services.config().limits().maxKeyBytes();
+    String prefix =
+        KEYSPACE_PREFIXES.stream().filter(rawPath::startsWith).findFirst().orElseThrow();
+    String key = KeyPath.decode(rawPath, prefix, maxKeyBytes);
+    return ApiException.badRequest(
+        "invalid-key",
+        "the key '"
+            + key
+            + "' is or contains a '.' or '..' path segment, which cannot be addressed in a URL:"
+            + " RFC 3986 removes dot segments from the path before the request is routed");
   }
 
   private static String detail(RoutingContext ctx, int status) {

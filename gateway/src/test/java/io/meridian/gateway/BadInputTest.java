@@ -335,6 +335,37 @@ class BadInputTest {
   }
 
   @Test
+  void key_dotDotSegment_is400InvalidKey() throws IOException {
+    String[] paths = {
+      "/v1/counters/%2E%2E", "/v1/keys/%2e%2E", "/v1/sets/%2E%2E", "/v1/strong/%2E%2E"
+    };
+    for (String path : paths) {
+      JsonObject problem = assertProblem(node.get(path), 400, "invalid-key");
+      assertThat(problem.getString("detail")).contains("'..'", "RFC 3986");
+    }
+    assertProblem(node.post("/v1/counters/%2E%2E", "{\"delta\": 1}"), 400, "invalid-key");
+    assertProblem(node.put("/v1/keys/%2E%2E", new byte[] {1}, "text/plain"), 400, "invalid-key");
+    assertProblem(
+        RawHttp.exchange(node.port(), RawHttp.head("GET", "/v1/counters/..")), 400, "invalid-key");
+    assertProblem(node.get("/v1/counters/.%2E"), 400, "invalid-key");
+    assertProblem(node.get("/v1/elsewhere/%2E%2E"), 404, "not-found");
+  }
+
+  @Test
+  void key_withDotsThatAreNotADotSegment_isStored() {
+    String[][] keys = {
+      {"%2E", "."}, {"a..b", "a..b"}, {"...", "..."}, {"%2E%2E%2Fx", "../x"}, {"x%2F..", "x/.."}
+    };
+    for (String[] key : keys) {
+      Reply post = node.post("/v1/counters/" + key[0], "{\"delta\": 1}");
+      assertThat(post.status()).as("%s: %s", key[1], post).isEqualTo(200);
+      assertThat(post.json().getString("key")).isEqualTo(key[1]);
+      assertThat(node.get("/v1/counters/" + key[0]).json().getString("key")).isEqualTo(key[1]);
+    }
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
   void counter_encodedSlash_isOneKey() {
     Reply post = node.post("/v1/counters/slash-a%2Fb", "{\"delta\": 4}");
     assertThat(post.json().getString("key")).isEqualTo("slash-a/b");
