@@ -48,7 +48,7 @@ final class RegisterRoutes {
           }
           String etag = etag(register.timestamp());
           c.response().putHeader(Problems.REPLICAS_HEADER, Responses.replicas(read));
-          if (NotModified.answered(c, etag)) {
+          if (ReadPreconditions.answered(c, etag)) {
             return;
           }
           c.response()

@@ -60,9 +60,14 @@ final class Responses {
         .onFailure(ctx::fail);
   }
 
-  /** A 404 that still says how many replicas were asked. */
+  /**
+   * A 404 that still says how many replicas were asked; a 412 if the request has {@code If-Match},
+   * which nothing absent satisfies.
+   */
   static void notFound(RoutingContext ctx, Replicated<?> replicated, String detail) {
     ctx.response().putHeader(Problems.REPLICAS_HEADER, replicas(replicated));
-    Problems.respond(ctx, ApiException.notFound(detail));
+    if (!ReadPreconditions.answeredAbsent(ctx, detail)) {
+      Problems.respond(ctx, ApiException.notFound(detail));
+    }
   }
 }

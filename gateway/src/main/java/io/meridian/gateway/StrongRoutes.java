@@ -41,11 +41,14 @@ final class StrongRoutes {
         .onSuccess(
             value -> {
               if (value.isEmpty()) {
-                Problems.respond(ctx, ApiException.notFound("key '" + key + "' does not exist"));
+                String absence = "key '" + key + "' does not exist";
+                if (!ReadPreconditions.answeredAbsent(ctx, absence)) {
+                  Problems.respond(ctx, ApiException.notFound(absence));
+                }
                 return;
               }
               String etag = etag(value.get().revision());
-              if (NotModified.answered(ctx, etag)) {
+              if (ReadPreconditions.answered(ctx, etag)) {
                 return;
               }
               ctx.response()

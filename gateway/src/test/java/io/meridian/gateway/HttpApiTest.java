@@ -87,6 +87,37 @@ class HttpApiTest {
   }
 
   @Test
+  void getKey_ifMatchNotTheCurrentVersion_is412WithTheCurrentEtag() {
+    String path = "/v1/keys/register-read-if-match";
+    String etag = node.put(path, bytes("v1"), "text/plain").header("ETag");
+
+    Reply stale = node.send(node.request(path).header("If-Match", "\"1\""));
+    assertProblem(stale, 412, "precondition-failed");
+    assertThat(stale.header("ETag")).isEqualTo(etag);
+    assertThat(stale.header(REPLICAS)).isEqualTo("1/1");
+    Reply weak = node.send(node.request(path).header("If-Match", "W/" + etag));
+    assertProblem(weak, 412, "precondition-failed");
+    Reply head =
+        node.send(
+            node.request(path)
+                .header("If-Match", "\"1\"")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertThat(head.status()).isEqualTo(412);
+    assertThat(head.header("ETag")).isEqualTo(etag);
+
+    for (String matching : new String[] {etag, "*", "\"1\", " + etag}) {
+      Reply current = node.send(node.request(path).header("If-Match", matching));
+      assertThat(current.status()).as("If-Match: %s", matching).isEqualTo(200);
+      assertThat(current.text()).isEqualTo("v1");
+    }
+
+    Reply absent =
+        node.send(node.request("/v1/keys/register-read-if-match-absent").header("If-Match", "*"));
+    assertProblem(absent, 412, "precondition-failed");
+    assertThat(absent.header(REPLICAS)).isEqualTo("1/1");
+  }
+
+  @Test
   void putKey_ifMatchOfTheVersionRead_writes_anOlderVersion_is412AndChangesNothing() {
     String path = "/v1/keys/register-if-match";
     String first = node.put(path, bytes("v1"), "text/plain").header("ETag");

@@ -73,6 +73,28 @@ class StrongKeysApiTest {
   }
 
   @Test
+  void get_ifMatchNotTheCurrentRevision_is412WithTheCurrentEtag() {
+    long revision = revision(node.put("/v1/strong/read-if-match", bytes("one"), "text/plain"));
+
+    Reply stale =
+        node.send(node.request("/v1/strong/read-if-match").header("If-Match", etag(revision + 1)));
+    assertProblem(stale, 412, "precondition-failed");
+    assertThat(stale.header("ETag")).isEqualTo(etag(revision));
+
+    for (String matching : new String[] {etag(revision), "*"}) {
+      Reply current =
+          node.send(node.request("/v1/strong/read-if-match").header("If-Match", matching));
+      assertThat(current.status()).as("If-Match: %s", matching).isEqualTo(200);
+      assertThat(current.text()).isEqualTo("one");
+    }
+
+    assertProblem(
+        node.send(node.request("/v1/strong/read-if-match-absent").header("If-Match", "*")),
+        412,
+        "precondition-failed");
+  }
+
+  @Test
   void ifMatch_currentRevision_swaps_andAStaleOneIsRefusedWithTheCurrentRevision() {
     long first = revision(node.put("/v1/strong/cas", bytes("one"), "text/plain"));
     Reply swapped = put("/v1/strong/cas", "two", "If-Match", etag(first));
