@@ -3,12 +3,14 @@ package io.meridian.gateway;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,9 +57,7 @@ final class JsonBodies {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     this.mapper =
-        new ObjectMapper(factory)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        new ObjectMapper(factory).enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     this.maxSetElementBytes = maxSetElementBytes;
   }
 
@@ -233,16 +233,7 @@ final class JsonBodies {
     if (body.length == 0) {
       throw ApiException.badRequest("invalid-json", "the request needs a JSON body");
     }
-    JsonNode root;
-    try {
-      root = mapper.readTree(body);
-    } catch (StreamConstraintsException e) {
-      throw ApiException.badRequest("invalid-json", "the JSON body exceeds a limit: " + summary(e));
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("invalid-json", "the body is not valid JSON: " + summary(e));
-    } catch (IOException e) {
-      throw ApiException.badRequest("invalid-json", "the body could not be read");
-    }
+    JsonNode root = tree(body);
     if (root == null || !root.isObject()) {
       throw invalid("the body must be a JSON object");
     }
@@ -256,9 +247,60 @@ final class JsonBodies {
     return root;
   }
 
+  /**
+   * The body's one JSON value. Content after it is looked for here rather than by Jackson's {@code
+   * FAIL_ON_TRAILING_TOKENS}, whose message names that setting.
+   */
+  private JsonNode tree(byte[] body) {
+    try (JsonParser parser = mapper.getFactory().createParser(body)) {
+      JsonNode root = mapper.readTree(parser);
+      JsonLocation after = parser.currentLocation();
+      boolean trailing;
+      try {
+        trailing = parser.nextToken() != null;
+      } catch (JsonProcessingException e) {
+        trailing = true;
+      }
+      if (trailing) {
+        throw ApiException.badRequest(
+            "invalid-json", "the body has content after the JSON value" + at(after));
+      }
+      return root;
+    } catch (StreamConstraintsException e) {
+      throw ApiException.badRequest("invalid-json", "the JSON body exceeds a limit: " + summary(e));
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("invalid-json", "the body is not valid JSON: " + summary(e));
+    } catch (IOException e) {
+      throw ApiException.badRequest("invalid-json", "the body could not be read");
+    }
+  }
+
+  /**
+   * Jackson's message in plain words, with where it happened: without the source excerpt, the start
+   * marker of an unclosed value or the name of the setting that refused it, which are Jackson's
+   * internals rather than anything the client sent.
+   */
   private static String summary(JsonProcessingException e) {
-    String message = e.getOriginalMessage();
-    return message.length() > 200 ? message.substring(0, 200) + "..." : message;
+    String message =
+        e instanceof JsonEOFException
+            ? "unexpected end of input"
+            : e.getOriginalMessage()
+                .lines()
+                .findFirst()
+                .orElse("")
+                .replaceAll(" \\([^(\\[]*\\[Source:.*?column: \\d+]\\)", "")
+                .replaceAll(",? from `[^`]*`", "")
+                .replace('`', '\'');
+    if (message.length() > 200) {
+      message = message.substring(0, 200) + "...";
+    }
+    return message + at(e.getLocation());
+  }
+
+  private static String at(JsonLocation location) {
+    return location == null || location.getLineNr() < 1
+        ? ""
+        : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
   }
 
   private static ApiException invalid(String detail) {

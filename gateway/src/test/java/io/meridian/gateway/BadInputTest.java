@@ -80,6 +80,32 @@ class BadInputTest {
   }
 
   @Test
+  void postCounter_invalidJson_detailSaysWhereInPlainWords() {
+    assertThat(invalidJsonDetail("{\"delta\": 1"))
+        .isEqualTo("the body is not valid JSON: unexpected end of input at line 1, column 12");
+    assertThat(invalidJsonDetail("{\"delta\": 1} {}"))
+        .startsWith("the body has content after the JSON value");
+    String[] bodies = {
+      "delta: 1",
+      "{\"delta\": 1,}",
+      "{\"delta\": 1, \"delta\": 2}",
+      "{\"delta\": 1]",
+      "{\"delta\": \"a\nb\"}",
+      "{\"delta\": 01}",
+      "{\"delta\": " + "[".repeat(100),
+      "{\"delta\": " + "1".repeat(100) + "}",
+      "{\"delta\": tru}",
+    };
+    for (String body : bodies) {
+      assertThat(invalidJsonDetail(body))
+          .as(body)
+          .startsWith("the ")
+          .doesNotContain("Source", "REDACTED", "`", "Feature", "start marker", "\n")
+          .hasSizeLessThan(300);
+    }
+  }
+
+  @Test
   void postCounter_emptyBody_is400() {
     assertProblem(node.post("/v1/counters/fixed", ""), 400, "invalid-json");
     assertCounterUnchanged();
@@ -571,6 +597,11 @@ class BadInputTest {
         400,
         "invalid-parameter");
     assertCounterUnchanged();
+  }
+
+  private static String invalidJsonDetail(String body) {
+    return assertProblem(node.post("/v1/counters/fixed", body), 400, "invalid-json")
+        .getString("detail");
   }
 
   /** A POST of a JSON body given as bytes, which need not be UTF-8. */
