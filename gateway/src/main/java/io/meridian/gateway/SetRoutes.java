@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -66,12 +67,14 @@ final class SetRoutes {
 
   private static void respond(
       RoutingContext ctx, DataKey key, Replicated<?> replicated, OrSet set) {
+    List<String> elements = new ArrayList<>(set.elements());
+    elements.sort(CodePointOrder.INSTANCE);
     Responses.json(
         ctx,
         replicated,
         new JsonObject()
             .put("key", key.key())
-            .put("elements", new JsonArray(new ArrayList<>(set.elements())))
+            .put("elements", new JsonArray(elements))
             .put("context", JsonBodies.contextToken(set.context())));
   }
 

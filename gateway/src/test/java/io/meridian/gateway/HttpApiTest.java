@@ -363,6 +363,16 @@ class HttpApiTest {
   }
 
   @Test
+  void setElements_areSortedByCodePoint_asUtf8BytesAre() {
+    // U+1F600 is two UTF-16 units from the surrogate range, which String.compareTo puts before
+    // U+FF5A; by code point (and in UTF-8) it comes after.
+    Reply post = node.post("/v1/sets/set-code-points", "{\"add\": [\"😀\", \"ｚ\", \"z\", \"é\"]}");
+    List<String> expected = List.of("z", "é", "ｚ", "😀");
+    assertThat(elements(post.json())).isEqualTo(expected);
+    assertThat(elements(node.get("/v1/sets/set-code-points").json())).isEqualTo(expected);
+  }
+
+  @Test
   void postSet_removeWithoutContext_removesWhatTheNodeObserved() {
     node.post("/v1/sets/set-remove", "{\"add\": [\"a\", \"b\", \"c\"]}");
     Reply remove = node.post("/v1/sets/set-remove", "{\"remove\": [\"a\", \"c\", \"absent\"]}");
