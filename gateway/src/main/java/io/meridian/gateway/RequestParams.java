@@ -5,6 +5,7 @@ import io.vertx.core.MultiMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Query parameters of a request, checked against the names a route accepts: an unknown name, a
@@ -23,7 +24,12 @@ final class RequestParams {
       if (!accepted.contains(name)) {
         throw ApiException.badRequest(
             "invalid-parameter",
-            "unknown query parameter '" + name + "'; accepted: " + String.join(", ", accepted));
+            accepted.isEmpty()
+                ? "unknown query parameter '" + name + "'; this request takes none"
+                : "unknown query parameter '"
+                    + name
+                    + "'; accepted: "
+                    + String.join(", ", new TreeSet<>(accepted)));
       }
       if (params.getAll(name).size() > 1) {
         throw ApiException.badRequest(

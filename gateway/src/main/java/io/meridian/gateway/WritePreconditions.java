@@ -52,7 +52,9 @@ final class WritePreconditions {
     } catch (NumberFormatException e) {
       expected = 0;
     }
-    if (expected <= 0) {
+    // Entity tags compare character by character (RFC 9110 section 8.8.3.2): "021" is not the
+    // tag "21" this API issues, and no tag it issues has leading zeros or a sign.
+    if (expected <= 0 || !Long.toString(expected).equals(tag)) {
       throw ApiException.badRequest(
           "invalid-precondition",
           "If-Match must be one " + noun + " as an entity tag (\"7\") or *, not '" + ifMatch + "'");

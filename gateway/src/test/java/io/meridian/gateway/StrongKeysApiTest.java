@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -203,6 +204,11 @@ class StrongKeysApiTest {
         put("/v1/strong/guarded", "x", "If-Match", "\"abc\""), 400, "invalid-precondition");
     assertProblem(
         put("/v1/strong/guarded", "x", "If-Match", "\"1\", \"2\""), 400, "invalid-precondition");
+    // Tags compare character by character: no revision's tag has a leading zero or a sign.
+    for (String notATag : List.of("\"01\"", "\"+1\"")) {
+      assertProblem(
+          put("/v1/strong/guarded", "x", "If-Match", notATag), 400, "invalid-precondition");
+    }
     assertProblem(
         put("/v1/strong/guarded", "x", "If-None-Match", "\"3\""), 400, "invalid-precondition");
     assertProblem(
