@@ -5,6 +5,7 @@ import io.meridian.replication.ClusterView;
 import io.meridian.replication.RepairProgress;
 import io.meridian.replication.RepairService;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -128,6 +129,7 @@ final class AdminRoutes {
             .put("startedAt", progress.startedAtMillis());
     progress.keyspace().ifPresent(k -> json.put("keyspace", k));
     progress.peer().ifPresent(p -> json.put("peer", p));
+    json.put("failedPeers", new JsonArray(progress.failedPeers()));
     if (progress.finishedAtMillis() > 0) {
       json.put("finishedAt", progress.finishedAtMillis());
     }

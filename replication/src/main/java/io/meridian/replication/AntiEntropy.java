@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,11 +194,13 @@ final class AntiEntropy {
       active.bytesSent += comparison.bytesSent();
       comparison = null;
     }
-    int ranges = active.tasks.get(active.cursor).ranges().size();
+    Task task = active.tasks.get(active.cursor);
+    int ranges = task.ranges().size();
     if (succeeded) {
       active.rangesCompared += ranges;
     } else {
       active.rangesFailed += ranges;
+      active.failedPeers.add(task.peer());
     }
     active.cursor++;
     persist(active);
@@ -213,13 +217,14 @@ final class AntiEntropy {
     job.finishedAtMillis = runtime.now();
     persist(job);
     log.info(
-        "repair {} {}: {} ranges compared, {} failed, {} keys repaired, {} bytes sent",
+        "repair {} {}: {} ranges compared, {} failed, {} keys repaired, {} bytes sent{}",
         job.id,
         job.state.apiName(),
         job.rangesCompared,
         job.rangesFailed,
         job.keysRepaired,
-        job.bytesSent);
+        job.bytesSent,
+        job.failedPeers.isEmpty() ? "" : "; peers down or not answering: " + job.failedPeers);
   }
 
   /** Every (peer, range, keyspace) this node shares with another replica, in a fixed order. */
@@ -395,6 +400,7 @@ final class AntiEntropy {
     long differences;
     long bytesSent;
     long finishedAtMillis;
+    final SortedSet<String> failedPeers = new TreeSet<>();
 
     Job(
         String id,
@@ -423,7 +429,8 @@ final class AntiEntropy {
           differences,
           bytesSent,
           startedAtMillis,
-          finishedAtMillis);
+          finishedAtMillis,
+          List.copyOf(failedPeers));
     }
 
     String serialize() {
@@ -441,6 +448,7 @@ final class AntiEntropy {
       p.setProperty("bytesSent", Long.toString(bytesSent));
       p.setProperty("startedAt", Long.toString(startedAtMillis));
       p.setProperty("finishedAt", Long.toString(finishedAtMillis));
+      p.setProperty("failedPeers", String.join(",", failedPeers));
       StringBuilder text = new StringBuilder();
       new TreeMap<>(p).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
       return text.toString();
@@ -469,6 +477,11 @@ final class AntiEntropy {
       job.differences = Long.parseLong(p.getOrDefault("differences", "0"));
       job.bytesSent = Long.parseLong(p.getOrDefault("bytesSent", "0"));
       job.finishedAtMillis = Long.parseLong(p.getOrDefault("finishedAt", "0"));
+      for (String peer : p.getOrDefault("failedPeers", "").split(",")) {
+        if (!peer.isEmpty()) {
+          job.failedPeers.add(peer);
+        }
+      }
       return job;
     }
   }

@@ -1,8 +1,14 @@
 package io.meridian.replication;
 
+import java.util.List;
 import java.util.Optional;
 
-/** The progress of one anti-entropy repair ({@code GET /v1/admin/repair/{id}}). */
+/**
+ * The progress of one anti-entropy repair ({@code GET /v1/admin/repair/{id}}).
+ *
+ * @param failedPeers the peers whose ranges could not be compared (down, or not answering in time),
+ *     in id order: why a repair ended {@code failed}
+ */
 public record RepairProgress(
     String id,
     State state,
@@ -16,7 +22,12 @@ public record RepairProgress(
     long differences,
     long bytesSent,
     long startedAtMillis,
-    long finishedAtMillis) {
+    long finishedAtMillis,
+    List<String> failedPeers) {
+
+  public RepairProgress {
+    failedPeers = List.copyOf(failedPeers);
+  }
 
   /** Where a repair is. */
   public enum State {

@@ -90,6 +90,29 @@ class AntiEntropySimulationTest {
     assertThat(cluster.copiesOf(counter(0)).values().stream().distinct().count()).isEqualTo(2);
   }
 
+  @Test
+  void repairWithAPeerCutOff_endsFailed_namingThatPeer() {
+    Simulation simulation = new Simulation(11);
+    SimulatedNetwork network =
+        new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable());
+    SimulatedCluster cluster = cluster(simulation, network, List.of("antiEntropy.intervalMs=0"));
+    simulation.runFor(8_000);
+    SimulatedCluster.SimNode first = cluster.node("n1");
+    first.protocol().write(counter(1), new Operation.CounterAdd(1), Optional.empty());
+    network.partition(java.util.Set.of("n3"), cluster.nodeIds());
+    simulation.runFor(10_000);
+
+    RepairProgress done =
+        runUntilDone(
+            simulation,
+            first.protocol(),
+            first.protocol().startRepair(Optional.empty(), Optional.empty(), false).id());
+
+    assertThat(done.state()).isEqualTo(RepairProgress.State.FAILED);
+    assertThat(done.rangesFailed()).isPositive();
+    assertThat(done.failedPeers()).containsExactly("n3");
+  }
+
   static LongStream seeds() {
     return LongStream.range(0, 6);
   }
