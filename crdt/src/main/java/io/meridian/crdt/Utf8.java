@@ -1,14 +1,15 @@
 package io.meridian.crdt;
 
 /**
- * UTF-8 checks for the strings a CRDT stores (replica ids, set elements, content types).
+ * UTF-8 checks for the strings a CRDT stores (replica ids, set elements, content types), and for
+ * the API that takes them from clients.
  *
  * <p>A Java string may hold unpaired surrogates, which UTF-8 cannot represent: encoding would
  * silently replace them with {@code '?'}, so a state would not survive a round trip through the
  * codec and two replicas could hold different strings that encode to the same bytes. Rejecting such
  * strings at the API keeps every stored string exactly encodable.
  */
-final class Utf8 {
+public final class Utf8 {
   private Utf8() {}
 
   /**
@@ -16,7 +17,7 @@ final class Utf8 {
    *
    * @throws IllegalArgumentException if {@code s} contains an unpaired surrogate
    */
-  static int encodedLength(String s, String what) {
+  public static int encodedLength(String s, String what) {
     int bytes = 0;
     int length = s.length();
     for (int i = 0; i < length; i++) {

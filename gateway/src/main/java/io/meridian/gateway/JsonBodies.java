@@ -18,6 +18,7 @@ import io.meridian.core.Operation;
 import io.meridian.crdt.CausalContext;
 import io.meridian.crdt.CorruptStateException;
 import io.meridian.crdt.CrdtCodec;
+import io.meridian.crdt.Utf8;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -202,31 +203,11 @@ final class JsonBodies {
    * encoding and cannot be stored, so the body is as invalid as one that is not UTF-8 at all.
    */
   private static int utf8Length(String value, String field) {
-    int bytes = 0;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (!Character.isSurrogate(c)) {
-        bytes += 3;
-      } else if (Character.isHighSurrogate(c)
-          && i + 1 < value.length()
-          && Character.isLowSurrogate(value.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        throw ApiException.badRequest(
-            "invalid-json",
-            "an element of '"
-                + field
-                + "' has an unpaired UTF-16 surrogate (\\u"
-                + Integer.toHexString(c)
-                + "), which is not Unicode text");
-      }
+    try {
+      return Utf8.encodedLength(value, "an element of '" + field + "'");
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid-json", e.getMessage() + ", which is not Unicode text");
     }
-    return bytes;
   }
 
   private JsonNode object(byte[] body, Set<String> fields) {
