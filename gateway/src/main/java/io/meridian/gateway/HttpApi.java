@@ -168,19 +168,18 @@ final class HttpApi {
    * Every path under a keyspace prefix has a route, so the router finds none only when it has
    * removed dot segments first (RFC 3986 section 5.2.4, also when they are percent-encoded, as
    * {@code %2E} is an unreserved character): {@code /v1/counters/%2E%2E} is routed as {@code /v1/}.
-   * Such a key cannot be addressed in a URL at all; a plain 404 would read as "the key is absent".
+   * A plain 404 would read as "the key is absent"; the key's own problem says why it cannot be
+   * used.
    */
   private ApiException dotSegmentKey(String rawPath) {
-    int maxKeyBytes = services.config().limits().maxKeyBytes();
     String prefix =
         KEYSPACE_PREFIXES.stream().filter(rawPath::startsWith).findFirst().orElseThrow();
-    String key = KeyPath.decode(rawPath, prefix, maxKeyBytes);
-    return ApiException.badRequest(
-        "invalid-key",
-        "the key '"
-            + key
-            + "' is or contains a '.' or '..' path segment, which cannot be addressed in a URL:"
-            + " RFC 3986 removes dot segments from the path before the request is routed");
+    try {
+      KeyPath.decode(rawPath, prefix, services.config().limits().maxKeyBytes());
+    } catch (ApiException refused) {
+      return refused;
+    }
+    return ApiException.notFound("no resource at " + rawPath);
   }
 
   private static String detail(RoutingContext ctx, int status) {

@@ -13,6 +13,12 @@ import java.nio.charset.StandardCharsets;
  * done here, on the raw path, rather than by the router: the key is everything after the keyspace
  * prefix, percent-decoded once, so {@code a%2Fb} is the one key {@code a/b}. Malformed escapes, NUL
  * bytes, invalid UTF-8, an empty key or one over {@code limits.maxKeyBytes} are refused.
+ *
+ * <p>So is a key with a {@code .} or {@code ..} segment between literal slashes ({@code x/..},
+ * {@code a/./b}, {@code %2E}): RFC 3986 section 5.2.4 removes dot segments, percent-encoded ones
+ * too ({@code %2E} is unreserved), before a path is routed, and proxies do the same. Such a key
+ * would name one key here and another key, or none, behind a proxy. {@code x%2F..} is one segment
+ * and fine.
  */
 final class KeyPath {
   private KeyPath() {}
@@ -25,7 +31,28 @@ final class KeyPath {
     if (!rawPath.startsWith(prefix)) {
       throw ApiException.notFound("no such resource");
     }
-    return decodeKey(rawPath.substring(prefix.length()), maxKeyBytes);
+    String encoded = rawPath.substring(prefix.length());
+    String key = decodeKey(encoded, maxKeyBytes);
+    if (hasDotSegment(encoded)) {
+      throw ApiException.badRequest(
+          "invalid-key",
+          "the key '"
+              + key
+              + "' is or contains a '.' or '..' path segment, which cannot be addressed in a URL:"
+              + " RFC 3986 removes dot segments from a path before it is routed, and proxies do"
+              + " too (percent-encode the slash next to the dots, %2F, to keep them)");
+    }
+    return key;
+  }
+
+  private static boolean hasDotSegment(String encoded) {
+    for (String segment : encoded.split("/", -1)) {
+      String dots = segment.replace("%2E", ".").replace("%2e", ".");
+      if (dots.equals(".") || dots.equals("..")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -378,9 +378,30 @@ class BadInputTest {
   }
 
   @Test
+  void key_withADotSegmentThatStillRoutesUnderItsKeyspace_is400InvalidKey() throws IOException {
+    // Routed (the dots do not climb above the prefix), but a proxy would send another key.
+    String[] paths = {
+      "/v1/counters/x/..", "/v1/counters/a/./b", "/v1/counters/%2E", "/v1/sets/x/.%2e"
+    };
+    for (String path : paths) {
+      JsonObject problem =
+          assertProblem(
+              RawHttp.exchange(node.port(), RawHttp.head("GET", path)), 400, "invalid-key");
+      assertThat(problem.getString("detail")).as(path).contains("'..'", "RFC 3986");
+    }
+    assertProblem(
+        RawHttp.exchange(
+            node.port(),
+            RawHttp.head("POST", "/v1/counters/x/..", "Content-Length: 12") + "{\"delta\": 1}"),
+        400,
+        "invalid-key");
+    assertCounterUnchanged();
+  }
+
+  @Test
   void key_withDotsThatAreNotADotSegment_isStored() {
     String[][] keys = {
-      {"%2E", "."}, {"a..b", "a..b"}, {"...", "..."}, {"%2E%2E%2Fx", "../x"}, {"x%2F..", "x/.."}
+      {"a..b", "a..b"}, {"...", "..."}, {"%2E%2E%2Fx", "../x"}, {"x%2F..", "x/.."}, {"a/.b", "a/.b"}
     };
     for (String[] key : keys) {
       Reply post = node.post("/v1/counters/" + key[0], "{\"delta\": 1}");
