@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * to lead, follow or vote usefully until it is reopened:
  *
  * <ul>
- *   <li>its Raft log could not be written: Ratis closes the log, or (seen on followers) keeps it
- *       open with entries it never flushes, answering every append as inconsistent;
+ *   <li>its Raft log could not be written: Ratis' log worker closes the division, log included, or
+ *       (seen on followers) keeps the log open with entries it never flushes, answering every
+ *       append as inconsistent;
  *   <li>Ratis' applier thread failed (say, writing the configuration file) and applies nothing;
  *   <li>applying an entry to LMDB failed: the state machine stops writing ({@link
  *       StrongStateMachine}) and reports it.

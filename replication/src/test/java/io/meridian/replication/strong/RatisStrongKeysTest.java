@@ -529,12 +529,12 @@ class RatisStrongKeysTest {
             () -> assertThat(nodes[i].groupStatus().get(group).role()).isIn("leader", "follower"));
   }
 
-  /** Whether node {@code i}'s Raft server hosts a division of group {@code id}. */
   /**
-   * What Ratis does to a log whose write failed (a full disk), leaving the division running. The
-   * log counts as closed as soon as closing starts, so the node's repair may remove the division,
-   * and close its storage, before this close reaches the storage: then this close fails as a second
-   * close of it does.
+   * Closes a division's Raft log: the sign of a failed log write (a full disk) that the node's
+   * repair acts on. Ratis closes the whole division then; closing the log alone keeps the rest of
+   * the division running, the harder case. The log counts as closed as soon as closing starts, so
+   * the repair may remove the division, and close its storage, before this close reaches the
+   * storage: then this close fails as a second close of it does.
    */
   private static void closeTheLogOf(RaftServer.Division division) throws IOException {
     try {
@@ -544,6 +544,7 @@ class RatisStrongKeysTest {
     }
   }
 
+  /** Whether node {@code i}'s Raft server hosts a division of group {@code id}. */
   private boolean hosts(int i, RaftGroupId id) {
     for (RaftGroupId hosted : nodes[i].raftServer().getGroupIds()) {
       if (hosted.equals(id)) {
