@@ -91,11 +91,14 @@ public final class Membership {
     return ring.nodes().stream().anyMatch(node -> node.id().equals(id));
   }
 
-  /** A member left the membership (crash, shutdown, partition): routed around until it returns. */
+  /**
+   * A member left the membership (crash, shutdown, partition): routed around until it returns. Its
+   * detector stays, so its φ goes on rising with the silence (an operator reading the status sees
+   * how long it has been gone); a return starts a new one.
+   */
   public void memberLeft(String id) {
     if (!id.equals(self.id())) {
       joined.remove(id);
-      detectors.remove(id);
     }
   }
 
@@ -139,7 +142,10 @@ public final class Membership {
     return status(id, nowMillis) == MemberStatus.UP;
   }
 
-  /** The suspicion level of a peer; 0 for this node and for peers not yet heard from. */
+  /**
+   * The suspicion level of a peer, also after it left; 0 for this node and for peers not heard from
+   * in this run.
+   */
   public double phi(String id, long nowMillis) {
     PhiAccrualDetector detector = detectors.get(id);
     return detector == null ? 0.0 : detector.phi(nowMillis);
