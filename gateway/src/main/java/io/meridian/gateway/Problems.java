@@ -82,11 +82,13 @@ final class Problems {
 
   /** A problem response for {@code failure}, unless a response has already begun. */
   static void respond(RoutingContext ctx, Throwable failure) {
-    respond(ctx.response(), failure);
+    HttpMethod method = ctx.request().method();
+    respond(
+        ctx.response(), failure, !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD));
   }
 
-  static void respond(HttpServerResponse response, Throwable failure) {
-    Problem problem = toProblem(failure);
+  private static void respond(HttpServerResponse response, Throwable failure, boolean write) {
+    Problem problem = toProblem(failure, write);
     if (failure instanceof ReplicationException replication) {
       response.putHeader(REPLICAS_HEADER, replication.acked() + "/" + replication.required());
     }
@@ -138,7 +140,11 @@ final class Problems {
     return new Problem(type, status, detail);
   }
 
-  static Problem toProblem(Throwable failure) {
+  /**
+   * @param write whether the request would have changed data: only then may a timeout leave
+   *     something applied
+   */
+  static Problem toProblem(Throwable failure, boolean write) {
     if (failure instanceof ApiException api) {
       return new Problem(api.type(), api.status(), api.getMessage());
     }
@@ -156,7 +162,9 @@ final class Problems {
                 "timeout",
                 504,
                 replication.getMessage()
-                    + "; the write may still be applied: it is kept and propagates");
+                    + (write
+                        ? "; the write may still be applied: it is kept and propagates"
+                        : "; nothing was changed, retry or read at a lower consistency"));
       };
     }
     if (failure instanceof StrongKeyException strong) {
