@@ -99,6 +99,7 @@ public final class LmdbStore implements Store {
   private static final int ENOSPC = 28;
   private static final int EIO = 5;
   private static final long NEARLY_FULL_BYTES = 16L << 20;
+  private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final int READER_THREADS = 2;
   private static final int READ_QUEUE_CAPACITY = 10_000;
 
@@ -163,6 +164,8 @@ public final class LmdbStore implements Store {
   private long nextLsn;
   private long checkpointIntervalNanos;
   private final List<PendingUpdate<?>> awaitingCheckpoint = new ArrayList<>();
+  private long lastFailureLoggedNanos = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
+  private long failuresNotLogged;
 
   /**
    * Why the last checkpoint failed while logged writes waited for it (a full disk): until one
@@ -586,7 +589,7 @@ public final class LmdbStore implements Store {
       }
       changes = open.takeLogged();
     } catch (LmdbException e) {
-      StoreException failure = failed(e, batch.size());
+      StoreException failure = failed(e, "commit of " + batch.size() + " updates");
       abandon(failure);
       batch.forEach(pending -> pending.fail(failure));
       return;
@@ -658,7 +661,7 @@ public final class LmdbStore implements Store {
         env.sync(true);
       }
     } catch (LmdbException e) {
-      StoreException failure = failed(e, awaitingCheckpoint.size());
+      StoreException failure = failed(e, "checkpoint");
       abandon(failure);
       checkpointFailure = uncheckpointed.isEmpty() ? null : failure;
       return failure;
@@ -718,10 +721,24 @@ public final class LmdbStore implements Store {
     awaitingCheckpoint.clear();
   }
 
-  private StoreException failed(LmdbException e, int updates) {
+  private StoreException failed(LmdbException e, String what) {
     failedCommits.increment();
     StoreException failure = classify(e, directory);
-    log.warn("storage commit of {} mutations failed: {}", updates, failure.getMessage());
+    long now = System.nanoTime();
+    if (now - lastFailureLoggedNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+      // On a full disk every request fails the same way: one line per interval, with a count.
+      log.warn(
+          "storage {} failed: {}{}",
+          what,
+          failure.getMessage(),
+          failuresNotLogged > 0
+              ? " (" + failuresNotLogged + " more failures since the last line)"
+              : "");
+      lastFailureLoggedNanos = now;
+      failuresNotLogged = 0;
+    } else {
+      failuresNotLogged++;
+    }
     return failure;
   }
 
