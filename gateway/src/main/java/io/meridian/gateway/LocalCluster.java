@@ -1,5 +1,7 @@
 package io.meridian.gateway;
 
+import static java.util.stream.Collectors.joining;
+
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.ConfigLoader;
 import java.io.BufferedReader;
@@ -61,6 +63,9 @@ final class LocalCluster implements Callable<Integer> {
 
   private final List<Process> children = new ArrayList<>();
 
+  /** Set once the cluster stops: its nodes' exits are then expected. */
+  private volatile boolean stopping;
+
   /** The threads that copy each child's output, prefixed; joined on stop for its last lines. */
   private final List<Thread> pumps = new ArrayList<>();
 
@@ -110,6 +115,7 @@ final class LocalCluster implements Callable<Integer> {
         System.out.println(
             node.id() + " (region " + node.region() + "): http://127.0.0.1:" + node.httpPort());
       }
+      reportExits(nodes, configs);
       System.out.println("local cluster is up; Ctrl-C or SIGTERM stops it");
       Main.awaitTermination();
     } finally {
@@ -203,6 +209,34 @@ final class LocalCluster implements Callable<Integer> {
     return Optional.empty();
   }
 
+  /**
+   * Says so when a node exits while the cluster runs (a crash, a kill): the others go on, as a
+   * cluster does without one of its nodes, and the line says how to start it again.
+   */
+  private void reportExits(List<LocalNode> nodes, List<Path> configs) {
+    for (int i = 0; i < children.size(); i++) {
+      LocalNode node = nodes.get(i);
+      Path config = configs.get(i);
+      children
+          .get(i)
+          .onExit()
+          .thenAccept(
+              child -> {
+                if (!stopping) {
+                  System.err.println(
+                      "meridian: "
+                          + node.id()
+                          + " exited with code "
+                          + child.exitValue()
+                          + "; the other nodes go on (start it again: bin/meridian start --config "
+                          + config
+                          + overrides.stream().map(set -> " --set " + set).collect(joining())
+                          + ")");
+                }
+              });
+    }
+  }
+
   private boolean exitedWith(int code) {
     return children.stream().anyMatch(child -> !child.isAlive() && child.exitValue() == code);
   }
@@ -221,6 +255,7 @@ final class LocalCluster implements Callable<Integer> {
   }
 
   private void stopChildren() {
+    stopping = true;
     // SIGTERM through the process handle: Process.destroy also closes the child's output pipe,
     // which would cut off its last lines.
     children.forEach(child -> child.toHandle().destroy());

@@ -105,15 +105,16 @@ class NodeProcessIT {
   }
 
   @Test
-  void localCluster_sigterm_stopsItsNodes_andShowsTheirLastLines() throws Exception {
-    int basePort = FreePorts.baseWithFree(0, 100, 200, 300);
+  void localCluster_saysWhenANodeDies_andSigtermStopsTheOthers_showingTheirLastLines()
+      throws Exception {
+    int basePort = FreePorts.baseWithFree(0, 1, 100, 101, 200, 201, 300, 301);
     Path log = dir.resolve("local-cluster.log");
     Process process =
         launch(
             List.of(
                 "local-cluster",
                 "--nodes-per-region",
-                "1",
+                "2",
                 "--base-port",
                 Integer.toString(basePort),
                 "--data-dir",
@@ -123,6 +124,20 @@ class NodeProcessIT {
     List<ProcessHandle> nodes = process.descendants().toList();
     assertThat(nodes).isNotEmpty();
 
+    ProcessHandle second =
+        nodes.stream()
+            .filter(node -> commandLine(node).contains("r1n2.yaml"))
+            .findFirst()
+            .orElseThrow();
+    second.destroyForcibly(); // SIGKILL
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Files.readString(log, UTF_8)
+                    .contains("meridian: r1n2 exited with code 137; the other nodes go on"));
+    assertThat(process.isAlive()).isTrue();
+
     process.destroy(); // SIGTERM
     assertThat(process.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     String output = Files.readString(log, UTF_8);
@@ -131,6 +146,19 @@ class NodeProcessIT {
     assertThat(output)
         .containsPattern("\\[r1n1\\] .*MeridianNode - draining")
         .containsPattern("\\[r1n1\\] .*MeridianNode - stopped");
+  }
+
+  /**
+   * The whole command line: {@code ProcessHandle.Info} cuts it short, and a node's ends, after its
+   * long class path, with its configuration file.
+   */
+  private static String commandLine(ProcessHandle process) {
+    try {
+      return new String(
+          Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")), UTF_8);
+    } catch (IOException e) {
+      return ""; // exited meanwhile
+    }
   }
 
   /** Starts {@code bin/meridian start} on a free port and waits until it answers /health. */
