@@ -56,6 +56,10 @@ final class AntiEntropy {
   private final Deque<Job> queue = new ArrayDeque<>();
   private final Map<Long, RangeComparison> sessions = new HashMap<>();
   private final java.util.function.BiConsumer<String, Long> onStateShipped;
+
+  /** Ranges this node gave up at a ring change, for the next whole repair to hand off. */
+  private List<long[]> handOff = List.of();
+
   private Job active;
   private RangeComparison comparison;
   private long nextSessionId;
@@ -121,6 +125,19 @@ final class AntiEntropy {
   }
 
   /**
+   * Ranges this node no longer replicates, since a member joined: the next repair of everything
+   * also compares them with their new replicas in this region, so that what this node holds there
+   * reaches them even when their other replicas are down.
+   */
+  void handOff(List<long[]> ranges) {
+    if (!ranges.isEmpty()) {
+      List<long[]> all = new ArrayList<>(handOff);
+      all.addAll(ranges);
+      handOff = TokenRanges.normalized(all);
+    }
+  }
+
+  /**
    * Starts a repair of everything shared with {@code peer} (or of everything) unless one that
    * covers it is already waiting to start. A running one does not count: it may have passed the
    * ranges that need it.
@@ -167,6 +184,12 @@ final class AntiEntropy {
       active = queue.poll();
       if (active == null) {
         return;
+      }
+      if (!active.dryRun && active.keyspace.isEmpty() && active.peer.isEmpty()) {
+        List<long[]> ranges = new ArrayList<>(active.handOff);
+        ranges.addAll(handOff);
+        active.handOff = TokenRanges.normalized(ranges);
+        handOff = List.of();
       }
       active.tasks = plan(active);
     }
@@ -227,40 +250,51 @@ final class AntiEntropy {
         job.failedPeers.isEmpty() ? "" : "; peers down or not answering: " + job.failedPeers);
   }
 
-  /** Every (peer, range, keyspace) this node shares with another replica, in a fixed order. */
+  /**
+   * Every (peer, range, keyspace) this node shares with another replica, then every range it hands
+   * off with the range's replicas in this region, in a fixed order.
+   */
   private List<Task> plan(Job job) {
-    Map<String, List<long[]>> rangesByPeer = new TreeMap<>();
+    Map<String, List<long[]>> shared = new TreeMap<>();
+    Map<String, List<long[]>> handedOff = new TreeMap<>();
+    String region = membership.self().region();
     for (Ring.Arc arc : membership.arcs(config.replication().n())) {
-      boolean mine =
-          arc.replicas().values().stream().anyMatch(list -> list.contains(runtime.self()));
-      if (!mine) {
-        continue;
-      }
-      for (List<String> replicas : arc.replicas().values()) {
-        for (String peer : replicas) {
-          if (peer.equals(runtime.self()) || job.peer.map(p -> !p.equals(peer)).orElse(false)) {
-            continue;
-          }
-          List<long[]> ranges = rangesByPeer.computeIfAbsent(peer, p -> new ArrayList<>());
-          long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-          if (last != null && last[1] != Long.MAX_VALUE && last[1] + 1 == arc.first()) {
-            last[1] = arc.last();
-          } else {
-            ranges.add(new long[] {arc.first(), arc.last()});
-          }
+      if (arc.replicas().values().stream().anyMatch(list -> list.contains(runtime.self()))) {
+        for (List<String> replicas : arc.replicas().values()) {
+          addRanges(job, shared, replicas, List.of(new long[] {arc.first(), arc.last()}));
         }
+      } else {
+        List<long[]> given = TokenRanges.within(arc.first(), arc.last(), job.handOff);
+        addRanges(job, handedOff, arc.replicas().getOrDefault(region, List.of()), given);
       }
     }
     List<Task> tasks = new ArrayList<>();
-    rangesByPeer.forEach(
+    addTasks(job, tasks, shared, false);
+    addTasks(job, tasks, handedOff, true);
+    return tasks;
+  }
+
+  private void addRanges(
+      Job job, Map<String, List<long[]>> byPeer, List<String> replicas, List<long[]> ranges) {
+    for (String peer : replicas) {
+      if (!ranges.isEmpty()
+          && !peer.equals(runtime.self())
+          && job.peer.map(p -> p.equals(peer)).orElse(true)) {
+        byPeer.computeIfAbsent(peer, p -> new ArrayList<>()).addAll(ranges);
+      }
+    }
+  }
+
+  private static void addTasks(
+      Job job, List<Task> tasks, Map<String, List<long[]>> byPeer, boolean handOff) {
+    byPeer.forEach(
         (peer, ranges) -> {
           for (Keyspace keyspace : Keyspace.values()) {
             if (job.keyspace.map(k -> k == keyspace).orElse(true)) {
-              tasks.add(new Task(peer, keyspace, ranges));
+              tasks.add(new Task(peer, keyspace, TokenRanges.normalized(ranges), handOff));
             }
           }
         });
-    return tasks;
   }
 
   // ---- messages from peers -------------------------------------------------------------------
@@ -378,7 +412,11 @@ final class AntiEntropy {
    * One comparison to run: the token ranges (inclusive, sorted, disjoint) of a keyspace this node
    * shares with one peer.
    */
-  record Task(String peer, Keyspace keyspace, List<long[]> ranges) {
+  /**
+   * One comparison. A hand-off only sends this node's states: the peer replicates the ranges and
+   * this node no longer does, so it takes nothing back.
+   */
+  record Task(String peer, Keyspace keyspace, List<long[]> ranges, boolean handOff) {
     Task {
       ranges = List.copyOf(ranges);
     }
@@ -401,6 +439,7 @@ final class AntiEntropy {
     long bytesSent;
     long finishedAtMillis;
     final SortedSet<String> failedPeers = new TreeSet<>();
+    List<long[]> handOff = List.of();
 
     Job(
         String id,
@@ -449,6 +488,8 @@ final class AntiEntropy {
       p.setProperty("startedAt", Long.toString(startedAtMillis));
       p.setProperty("finishedAt", Long.toString(finishedAtMillis));
       p.setProperty("failedPeers", String.join(",", failedPeers));
+      p.setProperty(
+          "handOff", String.join(",", handOff.stream().map(r -> r[0] + ":" + r[1]).toList()));
       StringBuilder text = new StringBuilder();
       new TreeMap<>(p).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
       return text.toString();
@@ -482,6 +523,18 @@ final class AntiEntropy {
           job.failedPeers.add(peer);
         }
       }
+      List<long[]> handOff = new ArrayList<>();
+      for (String range : p.getOrDefault("handOff", "").split(",")) {
+        int colon = range.indexOf(':', 1); // after a leading minus sign
+        if (colon > 0) {
+          handOff.add(
+              new long[] {
+                Long.parseLong(range.substring(0, colon)),
+                Long.parseLong(range.substring(colon + 1))
+              });
+        }
+      }
+      job.handOff = handOff;
       return job;
     }
   }

@@ -3,6 +3,7 @@ package io.meridian.replication;
 import io.meridian.core.DataKey;
 import io.meridian.core.Ring;
 import io.meridian.core.config.MeridianConfig;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -193,6 +194,17 @@ public final class Membership {
   /** The region of a known member. */
   public java.util.Optional<String> regionOf(String id) {
     return java.util.Optional.ofNullable(members.get(id)).map(Member::region);
+  }
+
+  /** The tokens whose keys {@code id} replicates (in its region), normalized. */
+  public List<long[]> rangesReplicatedBy(String id, int n) {
+    List<long[]> ranges = new ArrayList<>();
+    for (Ring.Arc arc : ring.arcs(n)) {
+      if (arc.replicas().values().stream().anyMatch(list -> list.contains(id))) {
+        ranges.add(new long[] {arc.first(), arc.last()});
+      }
+    }
+    return TokenRanges.normalized(ranges);
   }
 
   /** The token space cut into arcs with constant replicas in every region. */

@@ -102,7 +102,8 @@ final class RangeComparison {
         compare.add(node);
       } else if (level < MerkleIndex.LEVELS) {
         openChildren(level, index);
-      } else {
+      } else if (!task.handOff()
+          || owner.replica().merkle().hash(task.keyspace(), level, index) != 0) {
         for (int i = overlap; i < ranges.size() && ranges.get(i)[0] <= last; i++) {
           leafRanges.add(
               new long[] {Math.max(first, ranges.get(i)[0]), Math.min(last, ranges.get(i)[1])});
@@ -162,8 +163,9 @@ final class RangeComparison {
     for (int i = 0; i < theirs.length; i++) {
       int level = comparedNodes.get(i)[0];
       int index = comparedNodes.get(i)[1];
-      if (merkle.hash(task.keyspace(), level, index) == theirs[i]) {
-        continue;
+      long mine = merkle.hash(task.keyspace(), level, index);
+      if (mine == theirs[i] || (task.handOff() && mine == 0)) {
+        continue; // equal, or a hand-off with nothing of ours under this node
       }
       if (level < MerkleIndex.LEVELS) {
         openChildren(level, index);
@@ -242,7 +244,7 @@ final class RangeComparison {
       if (ours.containsKey(key)) {
         toPush.add(key);
       }
-      if (theirKeys.contains(key)) {
+      if (theirKeys.contains(key) && !task.handOff()) {
         toPull.add(key);
       }
     }

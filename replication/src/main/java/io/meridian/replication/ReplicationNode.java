@@ -159,7 +159,13 @@ public final class ReplicationNode {
   }
 
   public void memberJoined(Member member) {
+    int n = config.replication().n();
+    List<long[]> replicated = membership.rangesReplicatedBy(runtime.self(), n);
     if (membership.memberJoined(member)) {
+      // What this node gave up to the newcomer, it hands to the new replicas itself: they may
+      // have no other live source for it (a replica that is down is still on the ring).
+      antiEntropy.handOff(
+          TokenRanges.minus(replicated, membership.rangesReplicatedBy(runtime.self(), n)));
       scheduleRebalance();
       rememberMember(member);
     }
@@ -202,9 +208,10 @@ public final class ReplicationNode {
   }
 
   /**
-   * After the ring changed, ranges move: a repair of everything this node replicates streams each
-   * range to its new replicas from the ones that hold it (nothing is deleted from old owners). It
-   * starts a few heartbeats later, once the new member is up everywhere.
+   * After the ring changed, ranges move: a repair of everything this node replicates, and of what
+   * it just gave up, streams each range to its new replicas from the ones that hold it (nothing is
+   * deleted from old owners). It starts a few heartbeats later, once the new member is up
+   * everywhere.
    */
   private void scheduleRebalance() {
     rebalanceAtMillis =

@@ -8,6 +8,7 @@ import io.meridian.core.Operation;
 import io.meridian.crdt.Crdt;
 import io.meridian.crdt.PnCounter;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,23 +28,9 @@ class RebalanceSimulationTest {
   @Test
   void joinThenPermanentCrash_rangesFollowTheRingAndNothingAcknowledgedIsLost() {
     Simulation simulation = new Simulation(11);
-    SimulatedNetwork network =
-        new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable());
-    Map<String, String> regions = new LinkedHashMap<>();
-    for (int i = 1; i <= 3; i++) {
-      regions.put("n" + i, "eu");
-    }
     SimulatedCluster cluster =
-        new SimulatedCluster(
-            simulation,
-            network,
-            regions,
-            List.of(
-                "replication.n=3",
-                "replication.w=2",
-                "replication.r=2",
-                "failureDetector.cooldownMs=10000",
-                "antiEntropy.intervalMs=0"));
+        threeNodesInOneRegion(
+            simulation, "replication.n=3", "replication.r=2", "failureDetector.cooldownMs=10000");
     simulation.runFor(8_000);
     Map<DataKey, Long> acked = new HashMap<>();
     writeAll(simulation, cluster, "n1", acked);
@@ -53,6 +40,13 @@ class RebalanceSimulationTest {
     assertRingsAgree(cluster);
     assertReplicasHold(cluster, acked);
     assertThat(replicaCount(cluster, "n4")).as("keys n4 replicates").isGreaterThan(KEYS / 3);
+    // n4 began alone, replicating everything, and gave it up as it met the others: a hand-off
+    // sends what a node holds, and takes nothing back.
+    for (DataKey key : acked.keySet()) {
+      if (!cluster.node("n1").protocol().preferenceLists(key).get("eu").contains("n4")) {
+        assertThat(cluster.node("n4").replica().read(key).join()).as("%s on n4", key).isEmpty();
+      }
+    }
 
     cluster.crash("n2");
     writeAll(simulation, cluster, "n3", acked);
@@ -62,6 +56,61 @@ class RebalanceSimulationTest {
       assertThat(cluster.node("n1").protocol().preferenceLists(key).get("eu")).doesNotContain("n2");
     }
     assertReplicasHold(cluster, acked);
+  }
+
+  /**
+   * n=2 over three nodes. n2 dies and its ranges move to n1 and n3, which take writes; then n1 dies
+   * and n2 returns: its ranges come back to it with n1, which is down but still on the ring. What
+   * those ranges got meanwhile is on n3 alone, which no longer replicates them: n3 hands it to n2
+   * at the ring change, before n1's cooldown would bring it there.
+   */
+  @Test
+  void aReturningReplica_getsItsRangesFromTheNodeThatGaveThemUp_whileTheirOtherReplicaIsDown() {
+    Simulation simulation = new Simulation(12);
+    SimulatedCluster cluster =
+        threeNodesInOneRegion(
+            simulation, "replication.n=2", "replication.r=1", "failureDetector.cooldownMs=20000");
+    simulation.runFor(8_000);
+    Map<DataKey, Long> acked = new HashMap<>();
+    writeAll(simulation, cluster, "n1", acked);
+    cluster.crash("n2");
+    simulation.runFor(40_000); // past the cooldown: n2 is off the ring
+    writeAll(simulation, cluster, "n1", acked);
+
+    cluster.crash("n1");
+    cluster.restart("n2");
+    simulation.runFor(12_000); // n1 is still on the ring
+
+    int returned = 0;
+    for (Map.Entry<DataKey, Long> entry : acked.entrySet()) {
+      DataKey key = entry.getKey();
+      List<String> replicas = cluster.node("n2").protocol().preferenceLists(key).get("eu");
+      if (!replicas.contains("n1") || !replicas.contains("n2")) {
+        continue;
+      }
+      returned++;
+      Optional<Crdt<?>> copy = cluster.node("n2").replica().read(key).join();
+      assertThat(copy.map(c -> ((PnCounter) c).value()).orElse(BigInteger.ZERO))
+          .as("%s on n2", key)
+          .isEqualTo(BigInteger.valueOf(entry.getValue()));
+    }
+    assertThat(returned).as("keys back on {n1, n2}").isGreaterThan(KEYS / 10);
+  }
+
+  /** n1, n2 and n3 in region eu; writes wait for two replicas, repairs only on ring changes. */
+  private static SimulatedCluster threeNodesInOneRegion(
+      Simulation simulation, String... overrides) {
+    Map<String, String> regions = new LinkedHashMap<>();
+    for (int i = 1; i <= 3; i++) {
+      regions.put("n" + i, "eu");
+    }
+    List<String> config = new ArrayList<>(List.of("replication.w=2", "antiEntropy.intervalMs=0"));
+    config.addAll(List.of(overrides));
+    return new SimulatedCluster(
+        simulation,
+        new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable()),
+        regions,
+        config);
   }
 
   private static void writeAll(
