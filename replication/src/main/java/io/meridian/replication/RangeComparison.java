@@ -226,6 +226,9 @@ final class RangeComparison {
     for (PeerMessage.Digest digest : theirs) {
       theirKeys.add(digest.key());
       Long hash = ours.get(digest.key());
+      if (hash == null && task.handOff()) {
+        continue; // a key this node never held is none of its hand-off's business
+      }
       if (hash == null || hash != digest.hash()) {
         differing.add(digest.key());
       }
