@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * throttled ({@code antiEntropy.keysPerSecond}, {@code bytesPerSecond}). A repair's progress and
  * cursor are persisted after every task, so one interrupted by a restart resumes where it was; the
  * task list is re-planned from the ring at that point.
+ *
+ * <p>A repair of everything also hands off the ranges this node gave up when members joined: it
+ * compares them with their new replicas in this region but only sends, as a returning replica's
+ * other replica may be down and these writes on this node alone ({@link #handOff}).
  */
 final class AntiEntropy {
   private static final Logger log = LoggerFactory.getLogger(AntiEntropy.class);
@@ -190,6 +194,7 @@ final class AntiEntropy {
         ranges.addAll(handOff);
         active.handOff = TokenRanges.normalized(ranges);
         handOff = List.of();
+        persist(active); // from here on a restart resumes the hand-off with the job
       }
       active.tasks = plan(active);
     }
@@ -410,11 +415,8 @@ final class AntiEntropy {
 
   /**
    * One comparison to run: the token ranges (inclusive, sorted, disjoint) of a keyspace this node
-   * shares with one peer.
-   */
-  /**
-   * One comparison. A hand-off only sends this node's states: the peer replicates the ranges and
-   * this node no longer does, so it takes nothing back.
+   * shares with one peer, or hands off to it. A hand-off only sends this node's states: the peer
+   * replicates the ranges and this node no longer does, so it takes nothing back.
    */
   record Task(String peer, Keyspace keyspace, List<long[]> ranges, boolean handOff) {
     Task {
