@@ -84,7 +84,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: Ratis calls run on this class's own threads, never on an event loop; futures handed
  * to Vert.x callers complete on the caller's context ({@code Future.fromCompletionStage}).
- * Placement and status work runs on one setup thread.
+ * Placement work runs on one setup thread, status reads on another.
  */
 public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RatisStrongKeys.class);
@@ -122,10 +122,12 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private final ScheduledExecutorService setup;
 
   /**
-   * Refreshes the metrics' snapshot: its own thread, as a division lookup can wait while the
-   * division is being built, and placement work on {@link #setup} must not wait behind it.
+   * Reads the groups' status, for the metrics every second and for {@code /v1/cluster/status}: its
+   * own thread, as a division lookup can wait while the division is being built, and placement work
+   * on {@link #setup} must not wait behind it, nor status behind that work (a peer's rejoin kept
+   * the setup thread busy for ~6 s, and status requests with it).
    */
-  private final ScheduledExecutorService metricsRefresh;
+  private final ScheduledExecutorService statusReader;
 
   private final ExecutorService calls;
 
@@ -189,7 +191,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         new StrongRetryPolicy(
             TimeDuration.valueOf(tuning.retryPause().toMillis(), TimeUnit.MILLISECONDS));
     this.setup = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-setup"));
-    this.metricsRefresh = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-metrics"));
+    this.statusReader = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-status"));
     this.calls =
         new ThreadPoolExecutor(
             2,
@@ -712,7 +714,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                     .orElse(0L),
             writeTally,
             readTally);
-    metricsRefresh.scheduleWithFixedDelay(
+    statusReader.scheduleWithFixedDelay(
         () -> {
           try {
             metrics.update(groupStatus());
@@ -730,7 +732,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     Context context = Vertx.currentContext();
     CompletableFuture<List<GroupStatus>> status;
     try {
-      status = CompletableFuture.supplyAsync(this::groupStatus, setup);
+      status = CompletableFuture.supplyAsync(this::groupStatus, statusReader);
     } catch (RejectedExecutionException e) {
       status = CompletableFuture.completedFuture(List.of());
     }
@@ -824,7 +826,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
       return;
     }
     setup.shutdownNow();
-    metricsRefresh.shutdownNow();
+    statusReader.shutdownNow();
     repairs.shutdownNow();
     tripLeases.shutdownNow();
     lookups.shutdownNow();
