@@ -205,6 +205,11 @@ public final class Ring {
     public boolean contains(long token) {
       return token >= first && token <= last;
     }
+
+    /** Whether {@code nodeId} is one of the arc's replicas, in any region. */
+    public boolean isReplicatedBy(String nodeId) {
+      return replicas.values().stream().anyMatch(list -> list.contains(nodeId));
+    }
   }
 
   private Map<String, RegionRing> regionRingsExcept(String region) {

@@ -134,11 +134,7 @@ final class AntiEntropy {
    * reaches them even when their other replicas are down.
    */
   void handOff(List<long[]> ranges) {
-    if (!ranges.isEmpty()) {
-      List<long[]> all = new ArrayList<>(handOff);
-      all.addAll(ranges);
-      handOff = TokenRanges.normalized(all);
-    }
+    handOff = TokenRanges.union(handOff, ranges);
   }
 
   /**
@@ -189,10 +185,11 @@ final class AntiEntropy {
       if (active == null) {
         return;
       }
-      if (!active.dryRun && active.keyspace.isEmpty() && active.peer.isEmpty()) {
-        List<long[]> ranges = new ArrayList<>(active.handOff);
-        ranges.addAll(handOff);
-        active.handOff = TokenRanges.normalized(ranges);
+      if (!handOff.isEmpty()
+          && !active.dryRun
+          && active.keyspace.isEmpty()
+          && active.peer.isEmpty()) {
+        active.handOff = TokenRanges.union(active.handOff, handOff);
         handOff = List.of();
         persist(active); // from here on a restart resumes the hand-off with the job
       }
@@ -264,7 +261,7 @@ final class AntiEntropy {
     Map<String, List<long[]>> handedOff = new TreeMap<>();
     String region = membership.self().region();
     for (Ring.Arc arc : membership.arcs(config.replication().n())) {
-      if (arc.replicas().values().stream().anyMatch(list -> list.contains(runtime.self()))) {
+      if (arc.isReplicatedBy(runtime.self())) {
         for (List<String> replicas : arc.replicas().values()) {
           addRanges(job, shared, replicas, List.of(new long[] {arc.first(), arc.last()}));
         }

@@ -200,7 +200,7 @@ public final class Membership {
   public List<long[]> rangesReplicatedBy(String id, int n) {
     List<long[]> ranges = new ArrayList<>();
     for (Ring.Arc arc : ring.arcs(n)) {
-      if (arc.replicas().values().stream().anyMatch(list -> list.contains(id))) {
+      if (arc.isReplicatedBy(id)) {
         ranges.add(new long[] {arc.first(), arc.last()});
       }
     }

@@ -102,8 +102,7 @@ final class RangeComparison {
         compare.add(node);
       } else if (level < MerkleIndex.LEVELS) {
         openChildren(level, index);
-      } else if (!task.handOff()
-          || owner.replica().merkle().hash(task.keyspace(), level, index) != 0) {
+      } else if (!handOffHoldsNothingUnder(level, index)) {
         for (int i = overlap; i < ranges.size() && ranges.get(i)[0] <= last; i++) {
           leafRanges.add(
               new long[] {Math.max(first, ranges.get(i)[0]), Math.min(last, ranges.get(i)[1])});
@@ -117,6 +116,11 @@ final class RangeComparison {
     } else {
       finishWhenShipped();
     }
+  }
+
+  /** A hand-off only sends, so a Merkle node under which this node holds nothing has no work. */
+  private boolean handOffHoldsNothingUnder(int level, int index) {
+    return task.handOff() && owner.replica().merkle().hash(task.keyspace(), level, index) == 0;
   }
 
   /** The index of the first of the task's sorted ranges that ends at or after {@code token}. */
@@ -163,9 +167,9 @@ final class RangeComparison {
     for (int i = 0; i < theirs.length; i++) {
       int level = comparedNodes.get(i)[0];
       int index = comparedNodes.get(i)[1];
-      long mine = merkle.hash(task.keyspace(), level, index);
-      if (mine == theirs[i] || (task.handOff() && mine == 0)) {
-        continue; // equal, or a hand-off with nothing of ours under this node
+      if (merkle.hash(task.keyspace(), level, index) == theirs[i]
+          || handOffHoldsNothingUnder(level, index)) {
+        continue;
       }
       if (level < MerkleIndex.LEVELS) {
         openChildren(level, index);

@@ -28,6 +28,13 @@ final class TokenRanges {
     return joined;
   }
 
+  /** The tokens in either of {@code a} and {@code b}, normalized. */
+  static List<long[]> union(List<long[]> a, List<long[]> b) {
+    List<long[]> all = new ArrayList<>(a);
+    all.addAll(b);
+    return normalized(all);
+  }
+
   /** The tokens in {@code from} that are not in {@code taken}; both normalized. */
   static List<long[]> minus(List<long[]> from, List<long[]> taken) {
     List<long[]> left = new ArrayList<>();

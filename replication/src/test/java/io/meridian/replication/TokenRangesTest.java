@@ -18,6 +18,12 @@ class TokenRangesTest {
   }
 
   @Test
+  void union_joinsBothSets() {
+    assertThat(TokenRanges.union(List.of(r(0, 9), r(30, 40)), List.of(r(10, 20), r(35, 50))))
+        .containsExactly(r(0, 20), r(30, 50));
+  }
+
+  @Test
   void minus_cutsOutWhatIsTaken_atEveryPosition() {
     List<long[]> from = List.of(r(MIN, -100), r(0, 100), r(200, MAX));
     List<long[]> taken = List.of(r(MIN, -200), r(10, 20), r(90, 210), r(MAX, MAX));
