@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * cursor are persisted after every task, so one interrupted by a restart resumes where it was; the
  * task list is re-planned from the ring at that point.
  *
+ * <p>When a member of this region leaves, a repair of this node's ranges with their replicas in
+ * other regions follows at once ({@link #ensureRepairWithOtherRegions}): the deltas for other
+ * regions of the writes it coordinated were queued on it alone, and may never leave it.
+ *
  * <p>A repair of everything also hands off the ranges this node gave up when members joined: it
  * compares them with their new replicas in this region but only sends, as a returning replica's
  * other replica may be down and these writes on this node alone ({@link #handOff}).
@@ -115,10 +119,15 @@ final class AntiEntropy {
 
   /** Starts a repair of every range this node replicates, within the scope. */
   RepairProgress start(Optional<Keyspace> keyspace, Optional<String> peer, boolean dryRun) {
-    String id =
-        "r" + Long.toString(runtime.now(), 36) + Long.toString(nextSessionId++ & 0xFFFF, 36);
-    Job job = new Job(id, keyspace, peer, dryRun, runtime.now());
-    jobs.put(id, job);
+    return start(new Job(newJobId(), keyspace, peer, false, dryRun, runtime.now()));
+  }
+
+  private String newJobId() {
+    return "r" + Long.toString(runtime.now(), 36) + Long.toString(nextSessionId++ & 0xFFFF, 36);
+  }
+
+  private RepairProgress start(Job job) {
+    jobs.put(job.id, job);
     queue.add(job);
     persist(job);
     return job.progress();
@@ -149,9 +158,22 @@ final class AntiEntropy {
                 job ->
                     !job.dryRun
                         && job.keyspace.isEmpty()
+                        && !job.otherRegionsOnly
                         && (job.peer.isEmpty() || job.peer.equals(peer)));
     if (!queued) {
       start(Optional.empty(), peer, false);
+    }
+  }
+
+  /**
+   * Starts a repair of every range this node replicates with its replicas in other regions, unless
+   * one that covers it is already waiting to start.
+   */
+  void ensureRepairWithOtherRegions() {
+    boolean queued =
+        queue.stream().anyMatch(job -> !job.dryRun && job.keyspace.isEmpty() && job.peer.isEmpty());
+    if (!queued) {
+      start(new Job(newJobId(), Optional.empty(), Optional.empty(), true, false, runtime.now()));
     }
   }
 
@@ -188,7 +210,8 @@ final class AntiEntropy {
       if (!handOff.isEmpty()
           && !active.dryRun
           && active.keyspace.isEmpty()
-          && active.peer.isEmpty()) {
+          && active.peer.isEmpty()
+          && !active.otherRegionsOnly) {
         active.handOff = TokenRanges.union(active.handOff, handOff);
         handOff = List.of();
         persist(active); // from here on a restart resumes the hand-off with the job
@@ -262,9 +285,13 @@ final class AntiEntropy {
     String region = membership.self().region();
     for (Ring.Arc arc : membership.arcs(config.replication().n())) {
       if (arc.isReplicatedBy(runtime.self())) {
-        for (List<String> replicas : arc.replicas().values()) {
-          addRanges(job, shared, replicas, List.of(new long[] {arc.first(), arc.last()}));
-        }
+        arc.replicas()
+            .forEach(
+                (replicasRegion, replicas) -> {
+                  if (!job.otherRegionsOnly || !replicasRegion.equals(region)) {
+                    addRanges(job, shared, replicas, List.of(new long[] {arc.first(), arc.last()}));
+                  }
+                });
       } else {
         List<long[]> given = TokenRanges.within(arc.first(), arc.last(), job.handOff);
         addRanges(job, handedOff, arc.replicas().getOrDefault(region, List.of()), given);
@@ -426,6 +453,7 @@ final class AntiEntropy {
     final String id;
     final Optional<Keyspace> keyspace;
     final Optional<String> peer;
+    final boolean otherRegionsOnly;
     final boolean dryRun;
     final long startedAtMillis;
     RepairProgress.State state = RepairProgress.State.RUNNING;
@@ -444,11 +472,13 @@ final class AntiEntropy {
         String id,
         Optional<Keyspace> keyspace,
         Optional<String> peer,
+        boolean otherRegionsOnly,
         boolean dryRun,
         long startedAtMillis) {
       this.id = id;
       this.keyspace = keyspace;
       this.peer = peer;
+      this.otherRegionsOnly = otherRegionsOnly;
       this.dryRun = dryRun;
       this.startedAtMillis = startedAtMillis;
     }
@@ -476,6 +506,7 @@ final class AntiEntropy {
       p.setProperty("id", id);
       keyspace.ifPresent(k -> p.setProperty("keyspace", k.pathName()));
       peer.ifPresent(n -> p.setProperty("peer", n));
+      p.setProperty("otherRegionsOnly", Boolean.toString(otherRegionsOnly));
       p.setProperty("dryRun", Boolean.toString(dryRun));
       p.setProperty("state", state.name());
       p.setProperty("cursor", Integer.toString(cursor));
@@ -507,6 +538,7 @@ final class AntiEntropy {
               p.get("id"),
               Optional.ofNullable(p.get("keyspace")).flatMap(Keyspace::byPathName),
               Optional.ofNullable(p.get("peer")),
+              Boolean.parseBoolean(p.get("otherRegionsOnly")),
               Boolean.parseBoolean(p.get("dryRun")),
               Long.parseLong(p.getOrDefault("startedAt", "0")));
       job.state = RepairProgress.State.valueOf(p.getOrDefault("state", "RUNNING"));

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only deltas of client writes are buffered, by the coordinator that made them, and regions are
  * fully connected: a delta is never echoed back to the region it came from. A region whose buffer
- * overflowed (a long partition) is caught up by Merkle anti-entropy instead.
+ * overflowed (a long partition) is caught up by Merkle anti-entropy instead, and so is what a
+ * coordinator that left had not shipped yet: its region's replicas of those writes compare their
+ * ranges with the other regions when it leaves ({@link AntiEntropy#ensureRepairWithOtherRegions}).
  */
 final class RegionGossip {
   private static final Logger log = LoggerFactory.getLogger(RegionGossip.class);

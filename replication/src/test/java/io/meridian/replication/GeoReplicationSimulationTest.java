@@ -4,14 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.core.DataKey;
 import io.meridian.core.Keyspace;
+import io.meridian.core.Operation;
+import io.meridian.crdt.Crdt;
+import io.meridian.crdt.PnCounter;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -39,6 +46,60 @@ class GeoReplicationSimulationTest {
     } catch (AssertionError e) {
       throw new AssertionError(
           "seed=" + seed + " (replay: -Dsim.seed=" + seed + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A coordinator dies for good before shipping its writes to the other region, which it alone had
+   * queued. Its region's other replicas hold them (w=2): they compare their ranges with the other
+   * region as soon as it leaves, long before a rebalance or a background repair would.
+   */
+  @Test
+  void aCoordinatorThatDiesWithDeltasQueued_itsRegionShipsItsWritesToTheOtherRegion() {
+    Simulation simulation = new Simulation(21);
+    Map<String, String> regions = new LinkedHashMap<>();
+    for (String id : List.of("a1", "a2", "a3")) {
+      regions.put(id, "a");
+    }
+    for (String id : List.of("b1", "b2", "b3")) {
+      regions.put(id, "b");
+    }
+    SimulatedCluster cluster =
+        new SimulatedCluster(
+            simulation,
+            new SimulatedNetwork(simulation, SimulatedNetwork.Options.reliable()),
+            regions,
+            List.of(
+                "replication.n=3",
+                "replication.w=2",
+                "replication.r=1",
+                "gossip.intervalMs=600000", // a1's queue would ship long after the assertions
+                "antiEntropy.intervalMs=0",
+                "failureDetector.cooldownMs=600000"));
+    simulation.runFor(5_000);
+    Map<DataKey, Long> acked = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      DataKey key = new DataKey(Keyspace.COUNTERS, "k" + i);
+      cluster
+          .node("a1")
+          .protocol()
+          .write(key, new Operation.CounterAdd(1), Optional.empty())
+          .onSuccess(done -> acked.merge(key, 1L, Long::sum));
+      simulation.runFor(20);
+    }
+
+    cluster.crash("a1");
+    simulation.runFor(10_000);
+
+    assertThat(acked).as("acknowledged writes").hasSize(100);
+    for (Map.Entry<DataKey, Long> entry : acked.entrySet()) {
+      for (String replica :
+          cluster.node("b1").protocol().preferenceLists(entry.getKey()).get("b")) {
+        Optional<Crdt<?>> copy = cluster.node(replica).replica().read(entry.getKey()).join();
+        assertThat(copy.map(c -> ((PnCounter) c).value()).orElse(BigInteger.ZERO))
+            .as("%s on %s", entry.getKey(), replica)
+            .isEqualTo(BigInteger.valueOf(entry.getValue()));
+      }
     }
   }
 
