@@ -221,7 +221,8 @@ public final class ReplicationNode {
 
   public void memberLeft(String id) {
     membership.memberLeft(id);
-    if (membership.regionOf(id).equals(Optional.of(membership.self().region()))
+    if (!id.equals(runtime.self())
+        && membership.regionOf(id).equals(Optional.of(membership.self().region()))
         && !membership.remoteRegions().isEmpty()) {
       // Deltas for other regions queue on the node that coordinated the write (RegionGossip), so
       // what it had not shipped yet may now be in this region only: its replicas here ship it.
