@@ -139,6 +139,7 @@ public final class LmdbStore implements Store {
 
   private final Env<byte[]> env;
   private final Path directory;
+  private final DataDirectoryLock directoryLock;
   private final Map<Table, Dbi<byte[]>> dbis;
   private final HybridLogicalClock clock;
   private final BlockingQueue<PendingUpdate<?>> queue;
@@ -175,6 +176,7 @@ public final class LmdbStore implements Store {
 
   private LmdbStore(
       Path directory,
+      DataDirectoryLock directoryLock,
       Env<byte[]> env,
       Map<Table, Dbi<byte[]>> dbis,
       HybridLogicalClock clock,
@@ -183,6 +185,7 @@ public final class LmdbStore implements Store {
       Recovered recovered,
       MeterRegistry registry) {
     this.directory = directory;
+    this.directoryLock = directoryLock;
     this.env = env;
     this.dbis = dbis;
     this.clock = clock;
@@ -258,6 +261,7 @@ public final class LmdbStore implements Store {
       Duration checkpointInterval,
       MeterRegistry registry) {
     Path directory = prepareDirectory(dataDir);
+    DataDirectoryLock directoryLock = lock(directory);
     LmdbNativeLibrary.placeIn(directory);
     Env<byte[]> env;
     try {
@@ -271,6 +275,7 @@ public final class LmdbStore implements Store {
               // runs LMDB's thread-exit hook on the unmapped lock file and crashes the JVM.
               .open(directory.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
     } catch (LmdbException e) {
+      directoryLock.close();
       throw new StoreException(
           StoreException.Reason.IO, "cannot open LMDB environment in " + directory, e);
     }
@@ -289,7 +294,15 @@ public final class LmdbStore implements Store {
       }
       LmdbStore store =
           new LmdbStore(
-              directory, env, dbis, clock, config, checkpointInterval, recovered, registry);
+              directory,
+              directoryLock,
+              env,
+              dbis,
+              clock,
+              config,
+              checkpointInterval,
+              recovered,
+              registry);
       if (!recovered.uncheckpointed().isEmpty()) {
         // Before the writer starts, so on this thread: the replayed records are committed and the
         // log restarts. If that fails (a full disk), they wait as after any failed checkpoint:
@@ -300,7 +313,26 @@ public final class LmdbStore implements Store {
       return store;
     } catch (RuntimeException e) {
       env.close();
+      directoryLock.close();
       throw e;
+    }
+  }
+
+  /**
+   * Claims the store's directory for this process. LMDB itself lets processes share an environment,
+   * but the write-ahead log and the checkpoints assume one writer: a second node started on the
+   * same data directory must not get past here.
+   */
+  private static DataDirectoryLock lock(Path directory) {
+    try {
+      return DataDirectoryLock.tryAcquire(directory)
+          .orElseThrow(
+              () ->
+                  new StoreException(
+                      StoreException.Reason.IN_USE,
+                      directory.getParent() + " is in use by another running node"));
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Reason.IO, "cannot lock " + directory + ": " + e, e);
     }
   }
 
@@ -506,6 +538,7 @@ public final class LmdbStore implements Store {
     } catch (IOException e) {
       log.warn("closing the write-ahead log: {}", e.toString());
     }
+    directoryLock.close();
     log.info("storage closed");
   }
 

@@ -21,6 +21,8 @@ public final class StoreException extends RuntimeException {
     CORRUPT,
     /** The data directory is not a Meridian store, or was written by a newer format. */
     INCOMPATIBLE,
+    /** Another process has the store open. */
+    IN_USE,
     /** Any other I/O failure of the environment. */
     IO
   }

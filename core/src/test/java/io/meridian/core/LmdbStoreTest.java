@@ -304,6 +304,24 @@ class LmdbStoreTest {
   }
 
   @Test
+  void open_aStoreThatIsOpen_isRefused_untilItCloses() {
+    LmdbStore first = StoreFixture.open(dir);
+    try {
+      assertThatThrownBy(() -> StoreFixture.open(dir))
+          .isInstanceOfSatisfying(
+              StoreException.class,
+              e -> assertThat(e.reason()).isEqualTo(StoreException.Reason.IN_USE))
+          .hasMessageContaining("in use by another running node");
+      first.update(Table.DATA, bytes("k"), StoreLongs::increment).join();
+    } finally {
+      first.close();
+    }
+    try (LmdbStore second = StoreFixture.open(dir)) {
+      assertThat(second.get(Table.DATA, bytes("k")).join()).isPresent();
+    }
+  }
+
+  @Test
   void open_storeOfANewerFormat_isRefused() {
     StoreFixture.open(dir).close();
     try (Env<byte[]> env = rawEnv()) {

@@ -2,8 +2,10 @@ package io.meridian.gateway;
 
 import static java.util.stream.Collectors.joining;
 
+import io.meridian.core.DataDirectoryLock;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.ConfigLoader;
+import io.meridian.core.config.MeridianConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,7 +27,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code meridian local-cluster}: a whole cluster on loopback as child processes of this one, for
  * trying Meridian out and for demos. Each node gets a generated config (ports counted up from
- * {@code --base-port}), its own data directory and log prefix; SIGTERM or Ctrl-C stops them all.
+ * {@code --base-port}), its own data directory and log prefix; SIGTERM or Ctrl-C stops them all,
+ * also during start-up, and a node whose local-cluster is killed stops by itself ({@link
+ * Termination}). One local-cluster at a time uses a {@code --data-dir}, always with the arguments
+ * that made it.
  */
 @Command(
     name = "local-cluster",
@@ -33,6 +38,26 @@ import picocli.CommandLine.Option;
     description = "Run a multi-region cluster on loopback as child processes.")
 final class LocalCluster implements Callable<Integer> {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+  /** The path of {@code bin/meridian}, which passes it to the JVM. */
+  private static final String LAUNCHER_PROPERTY = "meridian.launcher";
+
+  /** The arguments that fixed the nodes' ports, kept in the data directory. */
+  private static final String LAYOUT_FILE = "local-cluster.layout";
+
+  /** Keys that local-cluster sets for each node: one value for all would break the cluster. */
+  private static final List<String> PER_NODE_KEYS =
+      List.of(
+          "node.id",
+          "node.region",
+          "node.dataDir",
+          "http.host",
+          "http.port",
+          "cluster.host",
+          "cluster.port",
+          "cluster.busPort",
+          "cluster.seeds",
+          "raft.port");
 
   @Option(names = "--regions", defaultValue = "1", description = "number of regions (1-9)")
   int regions;
@@ -46,7 +71,9 @@ final class LocalCluster implements Callable<Integer> {
   @Option(
       names = "--base-port",
       defaultValue = "8080",
-      description = "HTTP port of the first node; other ports count up from here")
+      description =
+          "HTTP port of the first node; node i (from 0) takes base+i for HTTP, base+100+i for"
+              + " membership, base+200+i for the event bus and base+300+i for Raft")
   int basePort;
 
   @Option(
@@ -82,7 +109,82 @@ final class LocalCluster implements Callable<Integer> {
       System.err.println("meridian: --base-port must be between 1 and " + highestBase);
       return Main.EXIT_BAD_CONFIG;
     }
-    Files.createDirectories(dataDir);
+    Optional<String> perNode = overrides.stream().filter(LocalCluster::setsPerNodeKey).findFirst();
+    if (perNode.isPresent()) {
+      System.err.println(
+          "meridian: --set " + perNode.get() + ": local-cluster sets that key for each node");
+      return Main.EXIT_BAD_CONFIG;
+    }
+    try (DataDirectoryLock lock = lockDataDir().orElse(null)) {
+      if (lock == null) {
+        return Main.EXIT_BAD_CONFIG;
+      }
+      Optional<String> layoutProblem = checkLayout(nodes);
+      if (layoutProblem.isPresent()) {
+        System.err.println("meridian: " + layoutProblem.get());
+        return Main.EXIT_BAD_CONFIG;
+      }
+      return run(nodes);
+    }
+  }
+
+  private static boolean setsPerNodeKey(String override) {
+    int equals = override.indexOf('=');
+    String key = (equals < 0 ? override : override.substring(0, equals)).trim();
+    return PER_NODE_KEYS.contains(key);
+  }
+
+  /**
+   * Claims {@code --data-dir} for this local-cluster, or says why not: a second one there would
+   * rewrite the running nodes' configuration files and open their stores.
+   */
+  private Optional<DataDirectoryLock> lockDataDir() {
+    try {
+      Optional<DataDirectoryLock> lock = DataDirectoryLock.tryAcquire(dataDir);
+      if (lock.isEmpty()) {
+        System.err.println(
+            "meridian: --data-dir " + dataDir + " is in use by another running local-cluster");
+      }
+      return lock;
+    } catch (IOException e) {
+      System.err.println("meridian: --data-dir " + dataDir + " cannot be used: " + e);
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The Raft groups of a cluster's nodes know each other by address, and the addresses follow from
+   * these arguments: a data directory whose nodes have data stays with the arguments it was made
+   * with.
+   */
+  private Optional<String> checkLayout(List<LocalNode> nodes) throws IOException {
+    Path file = dataDir.resolve(LAYOUT_FILE);
+    if (!Files.exists(file)
+        || nodes.stream().noneMatch(node -> Files.isDirectory(dataDir.resolve(node.id())))) {
+      return Optional.empty();
+    }
+    String made = Files.readString(file, StandardCharsets.UTF_8).trim();
+    return made.equals(layout())
+        ? Optional.empty()
+        : Optional.of(
+            "--data-dir "
+                + dataDir
+                + " holds a cluster started with "
+                + made
+                + " (its nodes know each other's ports); start it with those, or give another"
+                + " --data-dir");
+  }
+
+  private String layout() {
+    return "--regions "
+        + regions
+        + " --nodes-per-region "
+        + nodesPerRegion
+        + " --base-port "
+        + basePort;
+  }
+
+  private int run(List<LocalNode> nodes) throws IOException, InterruptedException {
     List<Path> configs = new ArrayList<>();
     for (LocalNode node : nodes) {
       Path config = dataDir.resolve(node.id() + ".yaml");
@@ -92,7 +194,15 @@ final class LocalCluster implements Callable<Integer> {
         // `meridian start`, before any node starts: a node whose ports are another cluster's
         // would otherwise join that cluster through its seeds, and the health of those ports
         // would look like this cluster's.
-        ListenAddresses.check(new ConfigLoader().load(Optional.of(config), overrides));
+        MeridianConfig loaded = new ConfigLoader().load(Optional.of(config), overrides);
+        if (loaded.replication().n() > nodesPerRegion) {
+          throw new ConfigException(
+              "replication.n",
+              loaded.replication().n()
+                  + " replicas per region, but --nodes-per-region is "
+                  + nodesPerRegion);
+        }
+        ListenAddresses.check(loaded);
       } catch (ConfigException e) {
         System.err.println(
             "meridian: invalid configuration: " + e.getMessage() + " (node " + node.id() + ")");
@@ -100,12 +210,17 @@ final class LocalCluster implements Callable<Integer> {
       }
       configs.add(config);
     }
-    for (int i = 0; i < nodes.size(); i++) {
-      children.add(launch(nodes.get(i), configs.get(i)));
-    }
-    Thread stopper = new Thread(this::stopChildren, "local-cluster-stop");
+    Files.writeString(dataDir.resolve(LAYOUT_FILE), layout() + "\n", StandardCharsets.UTF_8);
+    // From here on a signal, also during start-up, stops the nodes started so far.
+    Termination.handleSignals();
     try {
+      for (int i = 0; i < nodes.size(); i++) {
+        children.add(launch(nodes.get(i), configs.get(i)));
+      }
       Optional<String> failed = awaitHealthy(nodes);
+      if (Termination.requested()) {
+        return Main.EXIT_OK; // stopped while starting: the nodes started so far stop below
+      }
       if (failed.isPresent()) {
         System.err.println("meridian: " + failed.get());
         // A child refused its configuration (--set): so does the cluster.
@@ -117,9 +232,9 @@ final class LocalCluster implements Callable<Integer> {
       }
       reportExits(nodes, configs);
       System.out.println("local cluster is up; Ctrl-C or SIGTERM stops it");
-      Main.awaitTermination();
+      Termination.await();
     } finally {
-      stopper.run();
+      stopChildren();
     }
     return Main.EXIT_OK;
   }
@@ -153,7 +268,11 @@ final class LocalCluster implements Callable<Integer> {
       command.add("--set");
       command.add(override);
     }
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder
+        .environment()
+        .put(Termination.PARENT_PID_VARIABLE, Long.toString(ProcessHandle.current().pid()));
+    Process process = builder.start();
     Thread pump = new Thread(() -> prefixOutput(node.id(), process), "log-" + node.id());
     pump.setDaemon(true);
     pump.start();
@@ -174,7 +293,10 @@ final class LocalCluster implements Callable<Integer> {
     }
   }
 
-  /** Waits until every node is healthy; else says which was not, and why. */
+  /**
+   * Waits until every node is healthy, or this process is told to stop; else says which node was
+   * not, and why.
+   */
   private Optional<String> awaitHealthy(List<LocalNode> nodes) throws InterruptedException {
     Instant deadline = Instant.now().plus(START_TIMEOUT);
     for (int i = 0; i < nodes.size(); i++) {
@@ -187,7 +309,9 @@ final class LocalCluster implements Callable<Integer> {
         if (Instant.now().isAfter(deadline)) {
           return Optional.of(node.id() + " did not become healthy within " + START_TIMEOUT);
         }
-        Thread.sleep(250);
+        if (Termination.await(Duration.ofMillis(250))) {
+          return Optional.empty();
+        }
       }
     }
     // A node that answered and then exited (its ports taken after the check) fails it too.
@@ -228,8 +352,10 @@ final class LocalCluster implements Callable<Integer> {
                           + node.id()
                           + " exited with code "
                           + child.exitValue()
-                          + "; the other nodes go on (start it again: bin/meridian start --config "
-                          + config
+                          + "; the other nodes go on (start it again, outside local-cluster: "
+                          + System.getProperty(LAUNCHER_PROPERTY, "bin/meridian")
+                          + " start --config "
+                          + config.toAbsolutePath().normalize()
                           + overrides.stream().map(set -> " --set " + set).collect(joining())
                           + ")");
                 }

@@ -8,11 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /**
  * The {@code bin/meridian} entry point. Exit codes (API.md section 1): 0 after a clean shutdown on
@@ -75,6 +73,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
       MeridianNode node;
+      Termination.followParentFromEnvironment();
       try {
         MeridianConfig loaded = new ConfigLoader().load(Optional.ofNullable(config), overrides);
         node = MeridianNode.start(loaded);
@@ -89,24 +88,11 @@ public final class Main implements Callable<Integer> {
         e.printStackTrace();
         return EXIT_FATAL;
       }
-      awaitTermination();
+      // Only now: a signal during start-up ends the JVM at once, as nothing was served yet.
+      Termination.handleSignals();
+      Termination.await();
       node.stop();
       return EXIT_OK;
-    }
-  }
-
-  /**
-   * Blocks until SIGTERM or SIGINT. Handling the signals ourselves, rather than in a shutdown hook,
-   * lets the node drain and then exit with 0 instead of the JVM's 143.
-   */
-  static void awaitTermination() {
-    CountDownLatch signalled = new CountDownLatch(1);
-    Signal.handle(new Signal("TERM"), signal -> signalled.countDown());
-    Signal.handle(new Signal("INT"), signal -> signalled.countDown());
-    try {
-      signalled.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

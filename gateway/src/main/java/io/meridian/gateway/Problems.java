@@ -184,7 +184,7 @@ final class Problems {
       return switch (store.reason()) {
         case FULL -> new Problem("insufficient-storage", 507, store.getMessage());
         case OVERLOADED, CLOSED, REPAIRING -> new Problem("unavailable", 503, store.getMessage());
-        case CORRUPT, INCOMPATIBLE, IO -> internal(failure);
+        case CORRUPT, INCOMPATIBLE, IN_USE, IO -> internal(failure);
       };
     }
     return internal(failure);

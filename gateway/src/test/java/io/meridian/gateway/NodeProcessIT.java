@@ -148,6 +148,39 @@ class NodeProcessIT {
         .containsPattern("\\[r1n1\\] .*MeridianNode - stopped");
   }
 
+  @Test
+  void localCluster_sigtermWhileStarting_stopsItsNodes_andNodesStopWhenItIsKilled()
+      throws Exception {
+    int basePort = FreePorts.baseWithFree(0, 100, 200, 300);
+    List<String> args =
+        List.of(
+            "local-cluster",
+            "--nodes-per-region",
+            "1",
+            "--base-port",
+            Integer.toString(basePort),
+            "--data-dir",
+            dir.resolve("cluster").toString());
+
+    Path startingLog = dir.resolve("local-cluster-starting.log");
+    Process starting = launch(args, startingLog);
+    await().atMost(EXIT).until(() -> starting.descendants().findAny().isPresent());
+    List<ProcessHandle> startingNodes = starting.descendants().toList();
+    starting.destroy(); // SIGTERM, before the cluster is up
+    assertThat(starting.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(starting.exitValue())
+        .as("exit code; log:%n%s", Files.readString(startingLog, UTF_8))
+        .isZero();
+    assertThat(startingNodes).noneMatch(ProcessHandle::isAlive);
+
+    Path log = dir.resolve("local-cluster-killed.log");
+    Process killed = launch(args, log);
+    awaitReady(killed, log, () -> Files.readString(log, UTF_8).contains("local cluster is up"));
+    List<ProcessHandle> nodes = killed.descendants().toList();
+    killed.destroyForcibly(); // SIGKILL: no chance to stop its nodes
+    await().atMost(EXIT).until(() -> nodes.stream().noneMatch(ProcessHandle::isAlive));
+  }
+
   /**
    * The whole command line: {@code ProcessHandle.Info} cuts it short, and a node's ends, after its
    * long class path, with its configuration file.

@@ -3,6 +3,7 @@ package io.meridian.gateway;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meridian.core.DataDirectoryLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -95,6 +96,17 @@ class StartupTest {
   }
 
   @Test
+  void start_dataDirInUseByARunningNode_exits2NamingTheKey() throws IOException {
+    // As a running node holds it (the lock is the store's; in this JVM a second claim fails too).
+    try (DataDirectoryLock held = DataDirectoryLock.tryAcquire(dataDir.resolve("store")).get()) {
+      Outcome outcome = start();
+      assertBadConfig(outcome, "node.dataDir");
+      assertThat(outcome.stderr()).contains("in use by another running node");
+      assertThat(dataDir.resolve("raft")).doesNotExist();
+    }
+  }
+
+  @Test
   void start_missingConfigFile_exits2NamingTheFile() {
     Path missing = dataDir.resolve("missing.yaml");
     Outcome outcome = run("start", "--config", missing.toString());
@@ -121,6 +133,62 @@ class StartupTest {
       assertThat(outcome.stderr()).contains(String.valueOf(taken.getLocalPort()));
       assertThat(dataDir.resolve("r1n1")).as("the node's data directory").doesNotExist();
     }
+  }
+
+  @Test
+  void localCluster_perNodeOverride_exits2NamingTheKey_beforeTouchingTheDataDir() {
+    String basePort = Integer.toString(TestNode.freePort());
+    Path fresh = dataDir.resolve("fresh");
+    Outcome outcome =
+        run(
+            "local-cluster",
+            "--base-port",
+            basePort,
+            "--data-dir",
+            fresh.toString(),
+            "--set",
+            "http.port=" + basePort);
+    assertBadConfig(outcome, "http.port");
+    assertThat(fresh).doesNotExist();
+  }
+
+  @Test
+  void localCluster_moreReplicasThanNodesPerRegion_exits2NamingTheKey() {
+    String basePort = Integer.toString(TestNode.freePort());
+    Outcome outcome = localCluster(basePort, "--set", "replication.n=2");
+    assertBadConfig(outcome, "replication.n");
+    assertThat(dataDir.resolve("r1n1")).as("the node's data directory").doesNotExist();
+  }
+
+  @Test
+  void localCluster_dataDirIsAFile_exits2NamingTheOption() throws IOException {
+    Path file = Files.writeString(dataDir.resolve("file"), "x", UTF_8);
+    Outcome outcome = run("local-cluster", "--base-port", "23456", "--data-dir", file.toString());
+    assertBadConfig(outcome, "--data-dir");
+    assertThat(Files.readString(file, UTF_8)).isEqualTo("x");
+  }
+
+  @Test
+  void localCluster_dataDirOfARunningLocalCluster_exits2_andRewritesNothing() throws IOException {
+    Path config = Files.writeString(dataDir.resolve("r1n1.yaml"), "running: yes\n", UTF_8);
+    try (DataDirectoryLock held = DataDirectoryLock.tryAcquire(dataDir).get()) {
+      Outcome outcome = localCluster(Integer.toString(TestNode.freePort()));
+      assertBadConfig(outcome, "--data-dir");
+      assertThat(outcome.stderr()).contains("in use by another running local-cluster");
+    }
+    assertThat(Files.readString(config, UTF_8)).isEqualTo("running: yes\n");
+  }
+
+  @Test
+  void localCluster_dataDirOfAClusterWithOtherPorts_exits2SayingWhichArguments()
+      throws IOException {
+    Files.createDirectories(dataDir.resolve("r1n1"));
+    Files.writeString(
+        dataDir.resolve("local-cluster.layout"),
+        "--regions 1 --nodes-per-region 1 --base-port 23800\n",
+        UTF_8);
+    Outcome outcome = localCluster(Integer.toString(TestNode.freePort()));
+    assertBadConfig(outcome, "--base-port 23800");
   }
 
   /** {@code meridian local-cluster} of one node on {@code basePort}, then {@code more}. */

@@ -28,7 +28,7 @@ public enum RemoteFailure {
       return switch (store.reason()) {
         case FULL -> STORAGE_FULL;
         case OVERLOADED, CLOSED, REPAIRING -> OVERLOADED;
-        case CORRUPT, INCOMPATIBLE, IO -> INTERNAL;
+        case CORRUPT, INCOMPATIBLE, IN_USE, IO -> INTERNAL;
       };
     }
     return INTERNAL;
