@@ -450,9 +450,32 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
   }
 
+  /**
+   * The placement this node agreed on in an earlier run, if any.
+   *
+   * @throws ConfigException if it knows this node at another Raft address: its groups' logs name
+   *     each voter by the address it had then, so the other voters would never reach it
+   */
   private Optional<Placement> loadPlacement() {
-    return StoreFutures.join(store.get(Table.META, PLACEMENT_KEY))
-        .map(bytes -> Placement.fromJson(new JsonObject(new String(bytes, UTF_8))));
+    Optional<Placement> placement =
+        StoreFutures.join(store.get(Table.META, PLACEMENT_KEY))
+            .map(bytes -> Placement.fromJson(new JsonObject(new String(bytes, UTF_8))));
+    placement.stream()
+        .flatMap(agreed -> agreed.groups().stream())
+        .flatMap(group -> group.voters().stream())
+        .filter(voter -> voter.id().equals(self.id()) && !voter.address().equals(self.address()))
+        .findFirst()
+        .ifPresent(
+            known -> {
+              throw new ConfigException(
+                  "raft.port",
+                  "this node's Raft groups know it at "
+                      + known.address()
+                      + ", not "
+                      + self.address()
+                      + " (cluster.host:raft.port); start it with that address");
+            });
+    return placement;
   }
 
   private void savePlacement(Placement placement) {
