@@ -47,6 +47,7 @@ record RaftTuning(
 
   static final long SNAPSHOT_THRESHOLD = 20_000;
   static final int SNAPSHOTS_RETAINED = 2;
+  static final Duration STATUS_QUESTION_TIMEOUT = Duration.ofMillis(500);
 
   RaftTuning {
     if (retryCacheExpiry.compareTo(requestDeadline.plus(attemptTimeout).multipliedBy(4)) < 0) {
@@ -143,6 +144,18 @@ record RaftTuning(
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(attemptTimeout));
     GrpcConfigKeys.setMessageSizeMax(
         properties, SizeInBytes.valueOf(Math.max(64L << 20, 4L * maxEntryBytes)));
+    return properties;
+  }
+
+  /** For questions about a group's state ({@link VotersView}): one short attempt each. */
+  RaftProperties statusClientProperties() {
+    RaftProperties properties = clientProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        properties,
+        millis(
+            STATUS_QUESTION_TIMEOUT.compareTo(attemptTimeout) < 0
+                ? STATUS_QUESTION_TIMEOUT
+                : attemptTimeout));
     return properties;
   }
 

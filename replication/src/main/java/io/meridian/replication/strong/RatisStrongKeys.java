@@ -96,6 +96,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   public static final String LOCAL_READS_SWITCH = "meridian.test.strongReadsFromLocalState";
 
   static final String RAFT_DIRECTORY = "raft";
+  private static final long VOTERS_VIEW_INTERVAL_MILLIS = 2_000;
   private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
   private static final long AGREE_INTERVAL_MILLIS = 500;
   private static final int CALL_QUEUE = 10_000;
@@ -128,6 +129,11 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
    * the setup thread busy for ~6 s, and status requests with it).
    */
   private final ScheduledExecutorService statusReader;
+
+  /** Leaders of the groups this node does not vote in, asked on a thread of its own. */
+  private final VotersView votersView;
+
+  private final ScheduledExecutorService votersAsker;
 
   private final ExecutorService calls;
 
@@ -192,6 +198,14 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
             TimeDuration.valueOf(tuning.retryPause().toMillis(), TimeUnit.MILLISECONDS));
     this.setup = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-setup"));
     this.statusReader = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-status"));
+    this.votersView =
+        new VotersView(
+            tuning.statusClientProperties(),
+            System::currentTimeMillis,
+            VOTERS_VIEW_INTERVAL_MILLIS * 3);
+    this.votersAsker = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-voters"));
+    votersAsker.scheduleWithFixedDelay(
+        this::askOtherGroupsVoters, 0, VOTERS_VIEW_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     this.calls =
         new ThreadPoolExecutor(
             2,
@@ -786,6 +800,10 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         } catch (IOException | RuntimeException e) {
           role = "closed";
         }
+      } else if (!group.hasVoter(self.id())) {
+        Optional<VotersView.Known> told = votersView.known(id);
+        leader = told.map(VotersView.Known::leader);
+        term = told.map(VotersView.Known::term);
       }
       if (repair.recovering(id)) {
         // Ratis names a stopped division's last role (mostly "follower"), or none at all while
@@ -796,6 +814,22 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
           new GroupStatus(group.index(), group.raftId().toString(), leader, term, role, voters));
     }
     return groups;
+  }
+
+  private void askOtherGroupsVoters() {
+    Active current = active;
+    if (current == null || closed.get()) {
+      return;
+    }
+    try {
+      votersView.refresh(
+          current.placement().groups().stream()
+              .filter(group -> !group.hasVoter(self.id()))
+              .map(RatisStrongKeys::raftGroup)
+              .toList());
+    } catch (RuntimeException e) {
+      log.debug("leaders of other groups not refreshed: {}", e.toString());
+    }
   }
 
   private Set<RaftGroupId> hostedGroups() {
@@ -850,6 +884,13 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
     }
     setup.shutdownNow();
     statusReader.shutdownNow();
+    votersAsker.shutdownNow();
+    try {
+      votersAsker.awaitTermination(5, TimeUnit.SECONDS); // it may be making a client
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    votersView.close();
     repairs.shutdownNow();
     tripLeases.shutdownNow();
     lookups.shutdownNow();

@@ -480,6 +480,34 @@ class RatisStrongKeysTest {
             });
   }
 
+  @Test
+  void groupStatus_atANodeThatVotesInNoGroup_namesTheLeadersTheVotersName() throws Exception {
+    RaftMember fourth = new RaftMember("n4", "r4", "127.0.0.1:" + freePort());
+    try (LmdbStore store =
+            LmdbStore.open(
+                dir.resolve("data-4"),
+                new ConfigLoader().defaults().storage(),
+                HybridLogicalClock.system(),
+                new SimpleMeterRegistry());
+        RatisStrongKeys outsider =
+            RatisStrongKeys.startWith(
+                fourth, dir.resolve("raft-4"), tuning, placement, store, () -> Long.MAX_VALUE)) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                List<StrongKeys.GroupStatus> told = get(outsider.groups());
+                List<StrongKeys.GroupStatus> voters = get(nodes[0].groups());
+                assertThat(told).hasSize(GROUPS);
+                for (int g = 0; g < GROUPS; g++) {
+                  assertThat(told.get(g).role()).isEqualTo("none");
+                  assertThat(told.get(g).leader()).isPresent().isEqualTo(voters.get(g).leader());
+                  assertThat(told.get(g).term()).isEqualTo(voters.get(g).term());
+                }
+              });
+    }
+  }
+
   /**
    * Waits until node {@code i}'s own replica shows {@code key} at {@code revision} (a stale read is
    * served by the node's replica when it has one).
