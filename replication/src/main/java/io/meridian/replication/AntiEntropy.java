@@ -152,17 +152,7 @@ final class AntiEntropy {
    * ranges that need it.
    */
   void ensureRepair(Optional<String> peer) {
-    boolean queued =
-        queue.stream()
-            .anyMatch(
-                job ->
-                    !job.dryRun
-                        && job.keyspace.isEmpty()
-                        && !job.otherRegionsOnly
-                        && (job.peer.isEmpty() || job.peer.equals(peer)));
-    if (!queued) {
-      start(Optional.empty(), peer, false);
-    }
+    ensure(new Job(newJobId(), Optional.empty(), peer, false, false, runtime.now()));
   }
 
   /**
@@ -170,10 +160,12 @@ final class AntiEntropy {
    * one that covers it is already waiting to start.
    */
   void ensureRepairWithOtherRegions() {
-    boolean queued =
-        queue.stream().anyMatch(job -> !job.dryRun && job.keyspace.isEmpty() && job.peer.isEmpty());
-    if (!queued) {
-      start(new Job(newJobId(), Optional.empty(), Optional.empty(), true, false, runtime.now()));
+    ensure(new Job(newJobId(), Optional.empty(), Optional.empty(), true, false, runtime.now()));
+  }
+
+  private void ensure(Job wanted) {
+    if (queue.stream().noneMatch(job -> job.covers(wanted))) {
+      start(wanted);
     }
   }
 
@@ -481,6 +473,14 @@ final class AntiEntropy {
       this.otherRegionsOnly = otherRegionsOnly;
       this.dryRun = dryRun;
       this.startedAtMillis = startedAtMillis;
+    }
+
+    /** Whether this repair, when it runs, does all that {@code other} would (both not dry runs). */
+    boolean covers(Job other) {
+      return !dryRun
+          && keyspace.isEmpty()
+          && (peer.isEmpty() || peer.equals(other.peer))
+          && (!otherRegionsOnly || other.otherRegionsOnly);
     }
 
     RepairProgress progress() {

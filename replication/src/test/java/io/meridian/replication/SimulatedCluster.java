@@ -141,13 +141,30 @@ final class SimulatedCluster {
    * region.
    */
   Map<String, Optional<Crdt<?>>> copiesOf(DataKey key) {
+    return copiesOf(key, region -> true);
+  }
+
+  /** The copies of {@code key} on its replicas in {@code region}. */
+  Map<String, Optional<Crdt<?>>> copiesOf(DataKey key, String region) {
+    return copiesOf(key, region::equals);
+  }
+
+  private Map<String, Optional<Crdt<?>>> copiesOf(
+      DataKey key, java.util.function.Predicate<String> regions) {
     Map<String, Optional<Crdt<?>>> copies = new LinkedHashMap<>();
     String anyNode = nodes.keySet().iterator().next();
-    for (List<String> replicas : nodes.get(anyNode).protocol().preferenceLists(key).values()) {
-      for (String replicaId : replicas) {
-        copies.put(replicaId, nodes.get(replicaId).replica().read(key).join());
-      }
-    }
+    nodes
+        .get(anyNode)
+        .protocol()
+        .preferenceLists(key)
+        .forEach(
+            (region, replicas) -> {
+              if (regions.test(region)) {
+                for (String replicaId : replicas) {
+                  copies.put(replicaId, nodes.get(replicaId).replica().read(key).join());
+                }
+              }
+            });
     return copies;
   }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What simulated clients were told, per key — acknowledged, refused before writing (503), or
@@ -87,8 +88,17 @@ final class WriteLedger {
   }
 
   void verify(SimulatedCluster cluster) {
+    verify(cluster::copiesOf);
+  }
+
+  /** {@link #verify}, of the replicas in {@code region} only (the others may be down). */
+  void verifyIn(SimulatedCluster cluster, String region) {
+    verify(key -> cluster.copiesOf(key, region));
+  }
+
+  private void verify(Function<DataKey, Map<String, Optional<Crdt<?>>>> copiesOf) {
     for (DataKey key : keys()) {
-      Map<String, Optional<Crdt<?>>> copies = cluster.copiesOf(key);
+      Map<String, Optional<Crdt<?>>> copies = copiesOf.apply(key);
       assertThat(new HashSet<>(copies.values()))
           .as("replicas of %s disagree: %s", key, summary(copies))
           .hasSizeLessThanOrEqualTo(1);

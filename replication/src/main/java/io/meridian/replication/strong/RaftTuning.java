@@ -150,12 +150,7 @@ record RaftTuning(
   /** For questions about a group's state ({@link VotersView}): one short attempt each. */
   RaftProperties statusClientProperties() {
     RaftProperties properties = clientProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        properties,
-        millis(
-            STATUS_QUESTION_TIMEOUT.compareTo(attemptTimeout) < 0
-                ? STATUS_QUESTION_TIMEOUT
-                : attemptTimeout));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(STATUS_QUESTION_TIMEOUT));
     return properties;
   }
 

@@ -10,8 +10,6 @@ import io.meridian.core.Table;
 import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.ConfigLoader;
 import io.meridian.core.config.MeridianConfig;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +21,8 @@ class RatisStrongKeysRestartTest {
   @TempDir Path dir;
 
   @Test
-  void aRaftAddressOtherThanThePlacementKnows_isRefusedNamingRaftPort() throws Exception {
-    int port = freePort();
+  void aRaftAddressOtherThanThePlacementKnows_isRefusedNamingRaftPort() {
+    int port = RatisStrongKeysTest.freePort();
     InMemoryStore store = new InMemoryStore();
     Placement agreed =
         Placement.compute(
@@ -55,11 +53,5 @@ class RatisStrongKeysRestartTest {
         .isInstanceOfSatisfying(
             ConfigException.class, e -> assertThat(e.getMessage()).contains("raft.port"))
         .hasMessageContaining("127.0.0.1:" + (port + 1));
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

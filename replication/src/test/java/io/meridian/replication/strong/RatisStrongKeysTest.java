@@ -670,7 +670,8 @@ class RatisStrongKeysTest {
     return s.getBytes(UTF_8);
   }
 
-  private static int freePort() {
+  /** A port free on loopback now (for a Raft server of a test). */
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
