@@ -101,7 +101,8 @@ final class ClusterRoutes {
                 .put("pending", status.hintsPending())
                 .put("pendingByTarget", pendingByTarget)
                 .put("delivered", status.hintsDelivered())
-                .put("expired", status.hintsExpired()))
+                .put("expired", status.hintsExpired())
+                .put("obsolete", status.hintsObsolete()))
         .put("regions", regions(status))
         .put("raft", new JsonObject().put("groups", new JsonArray()));
   }

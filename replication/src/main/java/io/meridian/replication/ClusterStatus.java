@@ -9,6 +9,7 @@ public record ClusterStatus(
     long hintsPending,
     long hintsDelivered,
     long hintsExpired,
+    long hintsObsolete,
     long hintsDropped,
     java.util.Map<String, RegionLag> regions) {
   public ClusterStatus {

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * after the target acknowledged it durably. Replaying a hint twice is harmless: deltas are joined.
  *
  * <p>Hints older than {@code hints.ttlMs} are dropped (counted in {@link #expired()}) and the
- * target is reported, so that a targeted anti-entropy repair restores what they carried.
+ * target is reported, so that a targeted anti-entropy repair restores what they carried. Hints for
+ * a target that left the ring are dropped whatever their age (counted in {@link #obsolete()}): its
+ * ranges now belong to other replicas, which the rebalance repair brings up to date.
  */
 final class HintedHandoff {
   private static final Logger log = LoggerFactory.getLogger(HintedHandoff.class);
@@ -48,6 +50,7 @@ final class HintedHandoff {
   private long nextSequence = 1;
   private long nextDeliveryId = 1;
   private long expired;
+  private long obsolete;
   private long dropped;
   private long delivered;
 
@@ -135,10 +138,10 @@ final class HintedHandoff {
 
   /**
    * Reads a batch of {@code target}'s hints: delivers the live ones if {@code deliver}, and drops
-   * the expired ones — or all of them if the target left the ring ({@code obsolete}), since its
-   * ranges now belong to other replicas, which anti-entropy brings up to date.
+   * the expired ones — or all of them if the target left the ring ({@code targetLeftRing}), since
+   * its ranges now belong to other replicas, which anti-entropy brings up to date.
    */
-  private void scan(String target, boolean deliver, boolean obsolete) {
+  private void scan(String target, boolean deliver, boolean targetLeftRing) {
     busy.add(target);
     runtime
         .onNode(
@@ -155,7 +158,7 @@ final class HintedHandoff {
               List<PeerMessage.KeyedDelta> live = new ArrayList<>();
               for (Store.Entry entry : entries) {
                 StoredDelta hint = StoredDelta.decode(entry.value());
-                if (obsolete || hint.createdAtMillis() < oldestLive) {
+                if (targetLeftRing || hint.createdAtMillis() < oldestLive) {
                   stale.add(entry.key());
                 } else if (deliver) {
                   liveKeys.add(entry.key());
@@ -170,7 +173,11 @@ final class HintedHandoff {
               return delete(target, stale)
                   .onSuccess(
                       count -> {
-                        expired += count;
+                        if (targetLeftRing) {
+                          obsolete += count;
+                        } else {
+                          expired += count;
+                        }
                         if (count > 0) {
                           onExpired.accept(target);
                         }
@@ -240,6 +247,10 @@ final class HintedHandoff {
 
   long expired() {
     return expired;
+  }
+
+  long obsolete() {
+    return obsolete;
   }
 
   long dropped() {

@@ -330,6 +330,7 @@ public final class ReplicationNode {
         hints.pendingTotal(),
         hints.delivered(),
         hints.expired(),
+        hints.obsolete(),
         hints.dropped(),
         gossip.lag(now));
   }

@@ -300,6 +300,11 @@ public final class ReplicationVerticle extends VerticleBase implements ClusterVi
         .description("Hints dropped after hints.ttlMs without being delivered")
         .register(registry);
     FunctionCounter.builder(
+            "meridian.hints.obsolete", this, v -> statusValue(s -> s.hintsObsolete()))
+        .description(
+            "Hints dropped because their target left the ring (rebalancing re-replicates its ranges)")
+        .register(registry);
+    FunctionCounter.builder(
             "meridian.hints.delivered", this, v -> statusValue(s -> s.hintsDelivered()))
         .description("Hints replayed to and acknowledged by their target")
         .register(registry);

@@ -56,6 +56,11 @@ class RebalanceSimulationTest {
       assertThat(cluster.node("n1").protocol().preferenceLists(key).get("eu")).doesNotContain("n2");
     }
     assertReplicasHold(cluster, acked);
+    // n3 kept hints for n2 until n2 left the ring; they were dropped for that, not for their age.
+    ClusterStatus n3 = cluster.node("n3").protocol().status();
+    assertThat(n3.hintsPending()).as("hints pending on n3").isZero();
+    assertThat(n3.hintsObsolete()).as("hints for n2 dropped when it left the ring").isPositive();
+    assertThat(n3.hintsExpired()).as("hints dropped after their TTL").isZero();
   }
 
   /**
