@@ -265,6 +265,23 @@ start_etcd_cluster() {
   etcd_url="http://127.0.0.1:$((base + 501))"
 }
 
+# Whether the etcd member at URL leads its cluster: if not, the load's writes were forwarded to the
+# leader, as Meridian's are for the groups its loaded node does not lead.
+#   etcd_leadership URL
+etcd_leadership() {
+  local status
+  status=$(curl -sf -X POST "$1/v3/maintenance/status" -d '{}') || {
+    echo "etcd leader unknown (status not readable)"
+    return 0
+  }
+  python3 -c '
+import json, sys
+status = json.loads(sys.argv[1])
+led = status["header"]["member_id"] == status.get("leader")
+print("the member the load went to %s its leader" % ("was" if led else "was not"))
+' "$status"
+}
+
 #   wait_for_etcd DIR
 wait_for_etcd() {
   local put=(curl -sf -X POST "$etcd_url/v3/kv/put" -d '{"key":"cmVhZHk=","value":"eA=="}')

@@ -72,6 +72,7 @@ done
 
 # Where the load went relative to the group leaders: a request to a group led elsewhere is forwarded.
 leaders="$(led_groups "$meridian_url") at the end"
+etcd_leader="$(etcd_leadership "$etcd_url") at the end"
 suffix=$(settings_suffix ${settings[@]+"${settings[@]}"})
 report="$repo_dir/benchmarks/results/strong-$(date +%F)-$(git_commit)$suffix.md"
 mkdir -p "$(dirname "$report")"
@@ -82,7 +83,7 @@ mkdir -p "$(dirname "$report")"
     "JDK $(java -version 2>&1 | head -1 | cut -d'"' -f2); $(etcd --version | head -1);" \
     "commit $(git_commit); load average $(cut -d' ' -f1-3 /proc/loadavg)."
   [ ${#settings[@]} -eq 0 ] || echo "Meridian settings: ${settings[*]}."
-  echo "Meridian: $leaders."
+  echo "Meridian: $leaders; etcd: $etcd_leader."
   echo "Both: 3 members on loopback, durable (fsync), data under $parent; closed-loop clients on one node (Meridian forwards to group leaders, etcd to its leader); 1,000 keys, 100-byte values, ${duration} measured after ${warmup}; Meridian first got untimed load until its JIT compilers settled (${meridian_warmup%, }; at most ${jit_warmup} s each), etcd ${etcd_warmup} of puts and ${etcd_warmup} of reads."
   echo
   echo "| workload | ops/s | p50 ms | p99 ms | errors |"
