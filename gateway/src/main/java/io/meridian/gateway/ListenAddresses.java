@@ -39,9 +39,36 @@ final class ListenAddresses {
       endpoints.add(
           new Endpoint("cluster.host", cluster.host(), "cluster.busPort", cluster.busPort()));
     }
+    List<InetAddress> addresses = new ArrayList<>();
     for (Endpoint endpoint : endpoints) {
       InetAddress address = local(endpoint.hostKey(), endpoint.host());
+      for (int i = 0; i < addresses.size(); i++) {
+        requireApart(endpoints.get(i), addresses.get(i), endpoint, address);
+      }
       requireFree(endpoint, address);
+      addresses.add(address);
+    }
+  }
+
+  /**
+   * Two of the node's own listeners on one port: each port is free before start-up, and whichever
+   * server binds second fails after the first has created state (the Raft server its groups'
+   * directories), or, for the event bus, after the HTTP server took the port, shares it and answers
+   * nothing. A wildcard address overlaps every address.
+   */
+  private static void requireApart(
+      Endpoint first, InetAddress firstAddress, Endpoint second, InetAddress secondAddress) {
+    boolean overlap =
+        firstAddress.isAnyLocalAddress()
+            || secondAddress.isAnyLocalAddress()
+            || firstAddress.equals(secondAddress);
+    if (overlap && first.port() == second.port()) {
+      throw new ConfigException(
+          second.portKey(),
+          second.port()
+              + " is also "
+              + first.portKey()
+              + "; each listener needs a port of its own");
     }
   }
 

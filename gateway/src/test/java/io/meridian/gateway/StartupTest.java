@@ -72,6 +72,31 @@ class StartupTest {
   }
 
   @Test
+  void start_raftPortSameAsHttpPort_exits2NamingTheKey_beforeCreatingAnything() {
+    int port = TestNode.freePort();
+    Outcome outcome = startWith(dataDir, "http.port=" + port, "raft.port=" + port);
+    assertBadConfig(outcome, "raft.port");
+    assertThat(outcome.stderr()).contains("is also http.port");
+    assertThat(dataDir.resolve("raft")).doesNotExist();
+    assertThat(dataDir.resolve("store")).doesNotExist();
+  }
+
+  @Test
+  void start_busPortSameAsHttpPort_exits2NamingTheKey() {
+    int port = TestNode.freePort();
+    Outcome outcome =
+        startWith(
+            dataDir,
+            "http.port=" + port,
+            "raft.port=" + TestNode.freePort(),
+            "cluster.port=" + TestNode.freePort(),
+            "cluster.busPort=" + port,
+            "cluster.seeds=[127.0.0.1:" + TestNode.freePort() + "]");
+    assertBadConfig(outcome, "cluster.busPort");
+    assertThat(dataDir.resolve("store")).doesNotExist();
+  }
+
+  @Test
   void start_dataDirHoldingForeignFile_exits2NamingTheKey() throws IOException {
     Files.writeString(dataDir.resolve("thesis.docx"), "not a database", UTF_8);
     Outcome outcome = start();
