@@ -74,9 +74,14 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       MeridianNode node;
       Termination.followParentFromEnvironment();
+      // From the start: a signal during start-up stops what has started, and exits 0.
+      Termination.handleSignals();
       try {
         MeridianConfig loaded = new ConfigLoader().load(Optional.ofNullable(config), overrides);
-        node = MeridianNode.start(loaded);
+        node = MeridianNode.start(loaded, Termination::requested);
+      } catch (StartCancelled e) {
+        System.err.println("meridian: stopped while starting");
+        return EXIT_OK;
       } catch (ConfigException e) {
         System.err.println("meridian: invalid configuration: " + e.getMessage());
         return EXIT_BAD_CONFIG;
@@ -88,8 +93,6 @@ public final class Main implements Callable<Integer> {
         e.printStackTrace();
         return EXIT_FATAL;
       }
-      // Only now: a signal during start-up ends the JVM at once, as nothing was served yet.
-      Termination.handleSignals();
       Termination.await();
       node.stop();
       return EXIT_OK;

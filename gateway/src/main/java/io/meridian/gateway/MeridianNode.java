@@ -28,7 +28,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,18 +46,23 @@ public final class MeridianNode {
   private static final long START_TIMEOUT_SECONDS = 120;
   private static final long STOP_TIMEOUT_SECONDS = 30;
 
+  /** How often a start-up wait looks whether it was asked to stop. */
+  private static final long CANCEL_CHECK_MILLIS = 100;
+
   /** The longest start-up waits for strong keys to form before reporting healthy. */
   private static final Duration STRONG_KEYS_WAIT = Duration.ofSeconds(60);
 
   private final MeridianConfig config;
+  private final BooleanSupplier stopRequested;
   private final NodeLifecycle lifecycle = new NodeLifecycle();
   private LmdbStore store;
   private RatisStrongKeys strong;
   private Vertx vertx;
   private String httpDeployment;
 
-  private MeridianNode(MeridianConfig config) {
+  private MeridianNode(MeridianConfig config, BooleanSupplier stopRequested) {
     this.config = config;
+    this.stopRequested = stopRequested;
   }
 
   /**
@@ -63,7 +72,17 @@ public final class MeridianNode {
    *     directory, a data directory of another node)
    */
   public static MeridianNode start(MeridianConfig config) {
-    MeridianNode node = new MeridianNode(config);
+    return start(config, () -> false);
+  }
+
+  /**
+   * Starts a node as {@link #start(MeridianConfig)} does, giving up when {@code stopRequested}
+   * turns true while it waits (for the cluster, the HTTP servers, the Raft groups' leaders).
+   *
+   * @throws StartCancelled when it gave up; what had started is stopped
+   */
+  static MeridianNode start(MeridianConfig config, BooleanSupplier stopRequested) {
+    MeridianNode node = new MeridianNode(config, stopRequested);
     try {
       node.startParts();
       return node;
@@ -185,6 +204,9 @@ public final class MeridianNode {
   private void awaitStrongLeaders(Optional<HazelcastClusterManager> membership) {
     long deadline = System.nanoTime() + STRONG_KEYS_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
+      if (stopRequested.getAsBoolean()) {
+        throw new StartCancelled();
+      }
       if (membership.isPresent() && membership.get().getNodes().size() < Placement.VOTERS) {
         return;
       }
@@ -214,9 +236,27 @@ public final class MeridianNode {
   }
 
   private <T> T await(Future<T> future, Stage stage) {
+    CompletableFuture<T> result = future.toCompletionStage().toCompletableFuture();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
     try {
-      return future.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception e) {
+      while (true) {
+        try {
+          return result.get(CANCEL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (stopRequested.getAsBoolean()) {
+            throw new StartCancelled();
+          }
+          if (System.nanoTime() - deadline > 0) {
+            throw e;
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      throw startFailure(e.getCause() instanceof Exception cause ? cause : e, stage);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw startFailure(e, stage);
+    } catch (TimeoutException e) {
       throw startFailure(e, stage);
     }
   }

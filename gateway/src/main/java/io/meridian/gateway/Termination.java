@@ -20,7 +20,11 @@ final class Termination {
 
   private Termination() {}
 
-  /** Takes over SIGTERM and SIGINT: from now on they request termination. */
+  /**
+   * Takes over SIGTERM and SIGINT: from now on they request termination. Not a second signal to end
+   * at once: a terminal's Ctrl-C reaches a local cluster's nodes and their launcher alike, and the
+   * launcher then sends each node SIGTERM too.
+   */
   static void handleSignals() {
     Signal.handle(new Signal("TERM"), signal -> requested.countDown());
     Signal.handle(new Signal("INT"), signal -> requested.countDown());

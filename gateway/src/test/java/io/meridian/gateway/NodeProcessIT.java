@@ -70,6 +70,29 @@ class NodeProcessIT {
   }
 
   @Test
+  void sigterm_whileStarting_stopsWhatStartedAndExitsWithZero() throws Exception {
+    int port = TestNode.freePort();
+    List<String> args = new ArrayList<>(List.of("start"));
+    for (String setting : TestNode.config(port, dir.resolve("data"))) {
+      args.add("--set");
+      args.add(setting);
+    }
+    // The node alone elects itself only after an election timeout: start-up waits that long for
+    // its Raft groups' leaders, serving /health 503 "starting" meanwhile.
+    args.addAll(List.of("--set", "raft.electionTimeoutMs=30000"));
+    Path log = dir.resolve("starting.log");
+    NodeProcess node = new NodeProcess(launch(args, log), port, log, client());
+    awaitReady(node.process(), log, () -> node.statusOf("/health") == 503);
+
+    node.process().destroy(); // SIGTERM
+    assertThat(node.process().waitFor(EXIT.toSeconds(), TimeUnit.SECONDS))
+        .as("exited; log:%n%s", node.log())
+        .isTrue();
+    assertThat(node.process().exitValue()).as("exit code; log:%n%s", node.log()).isZero();
+    assertThat(node.log()).contains("stopped while starting").contains("storage closed");
+  }
+
+  @Test
   void sigkill_underLoad_losesNoAcknowledgedWrite() throws Exception {
     Path data = dir.resolve("data");
     NodeProcess first = start(data, "first");
@@ -270,13 +293,18 @@ class NodeProcessIT {
     }
 
     boolean isHealthy() {
+      return statusOf("/health") == 200;
+    }
+
+    /** The status of a GET of {@code path}, or 0 when nothing answers. */
+    int statusOf(String path) {
       try {
-        return get("/health").statusCode() == 200;
+        return get(path).statusCode();
       } catch (IOException e) {
-        return false;
+        return 0;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
+        return 0;
       }
     }
 
