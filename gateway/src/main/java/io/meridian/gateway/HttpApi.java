@@ -34,6 +34,7 @@ final class HttpApi {
     RouteMetrics metrics = new RouteMetrics(services.registry());
     router.route().handler(metrics::onRequest);
     router.route().handler(deadlines::onRequest);
+    router.route().handler(this::closeWhileDraining);
     List<String> corsOrigins = services.config().http().corsOrigins();
     if (!corsOrigins.isEmpty()) {
       router.route().handler(CrossOrigin.handler(corsOrigins));
@@ -57,6 +58,19 @@ final class HttpApi {
       router.errorHandler(status, ctx -> failure(ctx, status));
     }
     return router;
+  }
+
+  /**
+   * While the node drains, each response says {@code Connection: close} and its connection closes
+   * after it, so a client that keeps connections alive opens its next one elsewhere (or finds this
+   * node refusing it once its servers close), rather than sending on a connection being closed.
+   */
+  private void closeWhileDraining(RoutingContext ctx) {
+    if (services.lifecycle().current() == NodeLifecycle.State.DRAINING) {
+      ctx.response().putHeader("Connection", "close");
+      ctx.addEndHandler(ended -> ctx.request().connection().close());
+    }
+    ctx.next();
   }
 
   /**

@@ -4,6 +4,7 @@ import io.meridian.core.config.ConfigException;
 import io.meridian.core.config.ConfigLoader;
 import io.meridian.core.config.MeridianConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -61,6 +62,9 @@ public final class Main implements Callable<Integer> {
   /** {@code meridian start}: one node in the foreground. */
   @Command(name = "start", mixinStandardHelpOptions = true, description = "Run one node.")
   static final class Start implements Callable<Integer> {
+    /** How long a stopping node serves on with {@code /health} at 503 (API.md: "draining"). */
+    private static final Duration DRAIN_NOTICE = Duration.ofSeconds(1);
+
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
     Path config;
 
@@ -94,7 +98,7 @@ public final class Main implements Callable<Integer> {
         return EXIT_FATAL;
       }
       Termination.await();
-      node.stop();
+      node.stop(DRAIN_NOTICE);
       return EXIT_OK;
     }
   }

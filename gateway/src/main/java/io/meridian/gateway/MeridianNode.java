@@ -292,6 +292,16 @@ public final class MeridianNode {
    * closes. Idempotent.
    */
   public void stop() {
+    stop(Duration.ZERO);
+  }
+
+  /**
+   * Stops as {@link #stop()} does, first serving on for {@code notice} with {@code /health} at 503
+   * and every response closing its connection: a load balancer that checks health, and a client on
+   * a kept-alive connection, move off before the servers close, instead of finding a connection
+   * closed under a request they had just sent.
+   */
+  void stop(Duration notice) {
     // A node that never served was refused at start-up: its one line on stderr says why, and
     // lines about draining what was never open would only bury it.
     boolean served = lifecycle.current() == NodeLifecycle.State.SERVING;
@@ -300,6 +310,13 @@ public final class MeridianNode {
     }
     if (served) {
       log.info("draining");
+      if (!notice.isZero()) {
+        try {
+          Thread.sleep(notice.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
     if (vertx != null) {
       try {

@@ -148,6 +148,11 @@ final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Stops the node, serving on for {@code notice} first as a process stopped by a signal does. */
+  void stop(Duration notice) {
+    node.stop(notice);
+  }
+
   @Override
   public void close() {
     node.stop();
