@@ -60,6 +60,12 @@ public final class MeridianNode {
   private Vertx vertx;
   private String httpDeployment;
 
+  /** What this start-up created under {@code node.dataDir}, if it found none there. */
+  private Optional<FreshDataDirectory> freshDataDirectory = Optional.empty();
+
+  /** Whether start-up was refused before the node took part in the cluster (duplicate id). */
+  private boolean refusedBeforeTakingPart;
+
   private MeridianNode(MeridianConfig config, BooleanSupplier stopRequested) {
     this.config = config;
     this.stopRequested = stopRequested;
@@ -88,12 +94,18 @@ public final class MeridianNode {
       return node;
     } catch (RuntimeException | Error e) {
       node.stop();
+      if (node.refusedBeforeTakingPart) {
+        // Left behind, its store would claim the directory for the refused node id, and a retry
+        // with a corrected id would be refused for that.
+        node.freshDataDirectory.ifPresent(FreshDataDirectory::discard);
+      }
       throw e;
     }
   }
 
   private void startParts() {
     ListenAddresses.check(config);
+    freshDataDirectory = FreshDataDirectory.at(Path.of(config.node().dataDir()));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HybridLogicalClock clock = HybridLogicalClock.system();
     store = openStore(clock, registry);
@@ -177,7 +189,13 @@ public final class MeridianNode {
     HazelcastCluster.Joined joined =
         await(HazelcastCluster.start(config, vertxOptions(), metrics), Stage.CLUSTER);
     vertx = joined.vertx();
-    HazelcastCluster.requireUniqueId(joined.membership(), config);
+    try {
+      HazelcastCluster.requireUniqueId(joined.membership(), config);
+    } catch (ConfigException e) {
+      // Before the replication protocol and the Raft groups' placement: no peer has sent it data.
+      refusedBeforeTakingPart = true;
+      throw e;
+    }
     log.info("joined the cluster through seeds {}", config.cluster().seeds());
     return Optional.of(joined.membership());
   }

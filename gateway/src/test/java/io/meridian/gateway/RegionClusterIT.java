@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -158,6 +160,10 @@ class RegionClusterIT {
           .as("exit code of a second %s; its log:%n%s", id, twin.node().logTail(40))
           .isEqualTo(2);
       assertThat(twin.node().logText()).contains("node.id").contains("already the id of");
+      // Nothing claims its data directory for the taken id: a retry with another id can use it.
+      try (Stream<Path> left = Files.list(twin.node().dataDir())) {
+        assertThat(left).as("what the refused start left in its data directory").isEmpty();
+      }
 
       // Its joining and leaving the membership must not have touched the first: long enough for
       // a departure to have been taken as the first one's (it used to be, at once).
