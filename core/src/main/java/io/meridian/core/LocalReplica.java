@@ -335,7 +335,18 @@ public final class LocalReplica {
     try {
       mutation = counter.add(self, delta);
     } catch (ArithmeticException e) {
-      throw overflow(counter.value(), delta);
+      // The value may be in range: a PN-counter keeps each replica's increments and decrements in
+      // two growing totals (unsigned 64-bit), and it is one of those that would pass 2^64 - 1.
+      throw new OperationRejectedException(
+          OperationRejectedException.Reason.COUNTER_OVERFLOW,
+          "adding "
+              + delta
+              + " would take this replica's total of "
+              + (delta > 0 ? "increments" : "decrements")
+              + " to the counter past 2^64 - 1 (a counter keeps them apart from each other;"
+              + " its value is "
+              + counter.value()
+              + ")");
     }
     BigInteger value = mutation.state().value();
     if (value.compareTo(LONG_MAX) > 0 || value.compareTo(LONG_MIN) < 0) {

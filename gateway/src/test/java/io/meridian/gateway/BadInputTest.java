@@ -296,6 +296,26 @@ class BadInputTest {
     mutationsBefore = node.storedMutations();
   }
 
+  /**
+   * The value is in range, but this replica's total of increments (kept apart from its decrements,
+   * unsigned 64-bit) would pass 2^64 - 1: refused, and the problem says which limit it is.
+   */
+  @Test
+  void postCounter_pastTheReplicasTotalOfIncrements_is400NamingTheTotal() {
+    long max = Long.MAX_VALUE;
+    for (long delta : new long[] {max, -max, -max, max}) {
+      assertThat(node.post("/v1/counters/totals", "{\"delta\": " + delta + "}").status())
+          .isEqualTo(200);
+    }
+    assertThat(node.counter("totals")).isZero();
+    Reply refused = node.post("/v1/counters/totals", "{\"delta\": " + max + "}");
+    assertProblem(refused, 400, "counter-overflow");
+    assertThat(refused.json().getString("detail")).contains("total of increments");
+    assertThat(node.counter("totals")).isZero();
+    // The store counts the refused update among those it took (the range is checked in it).
+    mutationsBefore = node.storedMutations();
+  }
+
   // --- Keys ----------------------------------------------------------------------------------
 
   @Test
