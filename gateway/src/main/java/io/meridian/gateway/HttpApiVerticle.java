@@ -47,7 +47,13 @@ final class HttpApiVerticle extends VerticleBase {
     server =
         vertx
             .createHttpServer(options)
-            .connectionHandler(deadlines::onConnection)
+            .connectionHandler(
+                connection -> {
+                  if (!http.h2c()) { // with h2c, the first request may be read already
+                    StrictFraming.install(connection, options);
+                  }
+                  deadlines.onConnection(connection);
+                })
             .invalidRequestHandler(
                 request -> invalidRequest(request, services.config().replication()))
             .requestHandler(new HttpApi(services).router(vertx, deadlines));
@@ -66,7 +72,9 @@ final class HttpApiVerticle extends VerticleBase {
     Throwable cause = result.cause();
     int status = 400;
     String detail = "the request could not be parsed";
-    if (cause instanceof TooLongFrameException) {
+    if (cause instanceof StrictFraming.AmbiguousFraming) {
+      detail = cause.getMessage();
+    } else if (cause instanceof TooLongFrameException) {
       String name = cause.getClass().getSimpleName();
       if (name.contains("Header")) {
         status = 431;

@@ -380,6 +380,39 @@ class BadInputTest {
     assertCounterUnchanged();
   }
 
+  /**
+   * Request smuggling: framed by Transfer-Encoding, the first request's body ends early and the
+   * rest reads as a second request, which a proxy framing by Content-Length took for body.
+   */
+  @Test
+  void bothTransferEncodingAndContentLength_is400_andNothingAfterItOnTheConnectionRuns()
+      throws IOException {
+    String hidden =
+        RawHttp.head(
+                "POST",
+                "/v1/counters/smuggled",
+                "Content-Type: application/json",
+                "Content-Length: 12")
+            + "{\"delta\":42}";
+    String body = "0\r\n\r\n" + hidden;
+    try (java.net.Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(
+          socket,
+          RawHttp.head(
+                  "POST",
+                  "/v1/counters/fixed",
+                  "Content-Type: application/json",
+                  "Content-Length: " + body.length(),
+                  "Transfer-Encoding: chunked")
+              + body);
+      JsonObject problem = assertProblem(RawHttp.read(socket.getInputStream()), 400, "bad-request");
+      assertThat(problem.getString("detail")).contains("Transfer-Encoding", "Content-Length");
+      assertThat(RawHttp.isClosedByServer(socket)).as("the connection after the refusal").isTrue();
+    }
+    assertThat(node.get("/v1/counters/smuggled").status()).as("the hidden request").isEqualTo(404);
+    assertCounterUnchanged();
+  }
+
   @Test
   void key_dotDotSegment_is400InvalidKey() throws IOException {
     String[] paths = {
