@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "local-cluster",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "Run a multi-region cluster on loopback as child processes.")
 final class LocalCluster implements Callable<Integer> {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);

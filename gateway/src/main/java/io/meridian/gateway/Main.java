@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "meridian",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "A geo-replicated key-value store.",
     subcommands = {Main.Start.class, LocalCluster.class})
 public final class Main implements Callable<Integer> {
@@ -53,14 +54,20 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** No command: a usage error, like an unknown command. */
   @Override
   public Integer call() {
-    CommandLine.usage(this, System.out);
-    return EXIT_OK;
+    System.err.println("meridian: a command is needed");
+    CommandLine.usage(this, System.err);
+    return EXIT_BAD_CONFIG;
   }
 
   /** {@code meridian start}: one node in the foreground. */
-  @Command(name = "start", mixinStandardHelpOptions = true, description = "Run one node.")
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      description = "Run one node.")
   static final class Start implements Callable<Integer> {
     /** How long a stopping node serves on with {@code /health} at 503 (API.md: "draining"). */
     private static final Duration DRAIN_NOTICE = Duration.ofSeconds(1);

@@ -132,6 +132,13 @@ class StartupTest {
   }
 
   @Test
+  void noCommand_exits2SayingOneIsNeeded() {
+    Outcome outcome = run();
+    assertThat(outcome.exitCode()).isEqualTo(Main.EXIT_BAD_CONFIG);
+    assertThat(outcome.stderr()).contains("a command is needed").contains("start");
+  }
+
+  @Test
   void start_missingConfigFile_exits2NamingTheFile() {
     Path missing = dataDir.resolve("missing.yaml");
     Outcome outcome = run("start", "--config", missing.toString());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -88,7 +89,18 @@ public final class ConfigLoader {
       throw new ConfigException(name, "file is not readable");
     }
     try {
-      JsonNode node = yaml.readTree(file.toFile());
+      List<JsonNode> documents;
+      try (MappingIterator<JsonNode> read =
+          yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+        documents = read.readAll();
+      }
+      if (documents.size() > 1) {
+        // Jackson reads the first and would drop the others unseen.
+        throw new ConfigException(
+            name,
+            "holds " + documents.size() + " YAML documents (split by ---); put every key in one");
+      }
+      JsonNode node = documents.isEmpty() ? null : documents.get(0);
       if (node == null || node.isMissingNode() || node.isNull()) {
         return yaml.createObjectNode();
       }

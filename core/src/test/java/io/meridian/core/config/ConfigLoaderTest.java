@@ -80,6 +80,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void load_fileOfTwoYamlDocuments_isRefused() throws IOException {
+    Path file = write("http:\n  port: 21080\n---\nhttp:\n  port: 21081\n");
+    assertThatThrownBy(() -> loader.load(Optional.of(file), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("holds 2 YAML documents");
+  }
+
+  @Test
+  void load_fileWithADocumentStartMarker_isOneDocument() throws IOException {
+    Path file = write("---\nhttp:\n  port: 21080\n");
+    assertThat(loader.load(Optional.of(file), List.of()).http().port()).isEqualTo(21080);
+  }
+
+  @Test
+  void load_emptyFile_isTheDefaults() throws IOException {
+    Path file = write("");
+    assertThat(loader.load(Optional.of(file), List.of()).http().port()).isEqualTo(8080);
+  }
+
+  @Test
   void load_unknownSectionInOverride_namesTheKey() {
     assertThatThrownBy(() -> loader.load(Optional.empty(), List.of("nodes.id=x")))
         .isInstanceOf(ConfigException.class)
