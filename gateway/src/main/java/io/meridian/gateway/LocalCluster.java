@@ -116,6 +116,8 @@ final class LocalCluster implements Callable<Integer> {
           "meridian: --set " + perNode.get() + ": local-cluster sets that key for each node");
       return Main.EXIT_BAD_CONFIG;
     }
+    Optional<FreshDataDirectory> fresh = FreshDataDirectory.at(dataDir);
+    int exit;
     try (DataDirectoryLock lock = lockDataDir().orElse(null)) {
       if (lock == null) {
         return Main.EXIT_BAD_CONFIG;
@@ -125,8 +127,13 @@ final class LocalCluster implements Callable<Integer> {
         System.err.println("meridian: " + layoutProblem.get());
         return Main.EXIT_BAD_CONFIG;
       }
-      return run(nodes);
+      exit = run(nodes);
     }
+    if (exit == Main.EXIT_BAD_CONFIG && children.isEmpty()) {
+      // Refused before any node started: its lock and the nodes' files go with it.
+      fresh.ifPresent(FreshDataDirectory::discard);
+    }
+    return exit;
   }
 
   private static boolean setsPerNodeKey(String override) {

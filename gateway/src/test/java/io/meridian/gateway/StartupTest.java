@@ -151,9 +151,12 @@ class StartupTest {
   }
 
   @Test
-  void localCluster_badOverride_exits2NamingTheKey() {
+  void localCluster_badOverride_exits2NamingTheKey_leavingNothing() throws IOException {
     String basePort = Integer.toString(TestNode.freePort());
     assertBadConfig(localCluster(basePort, "--set", "replication.w=5"), "replication.w");
+    try (java.util.stream.Stream<Path> left = Files.list(dataDir)) {
+      assertThat(left).as("what the refused local-cluster left in --data-dir").isEmpty();
+    }
   }
 
   @Test
