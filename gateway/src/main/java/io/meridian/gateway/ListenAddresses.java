@@ -39,14 +39,23 @@ final class ListenAddresses {
       endpoints.add(
           new Endpoint("cluster.host", cluster.host(), "cluster.busPort", cluster.busPort()));
     }
-    List<InetAddress> addresses = new ArrayList<>();
+    List<Listener> checked = new ArrayList<>();
     for (Endpoint endpoint : endpoints) {
-      InetAddress address = local(endpoint.hostKey(), endpoint.host());
-      for (int i = 0; i < addresses.size(); i++) {
-        requireApart(endpoints.get(i), addresses.get(i), endpoint, address);
-      }
-      requireFree(endpoint, address);
-      addresses.add(address);
+      Listener listener = new Listener(endpoint, local(endpoint.hostKey(), endpoint.host()));
+      checked.forEach(earlier -> requireApart(earlier, listener));
+      requireFree(listener);
+      checked.add(listener);
+    }
+  }
+
+  /** An endpoint and the address its host resolved to. */
+  private record Listener(Endpoint endpoint, InetAddress address) {
+    /** Whether the two would bind the same port on a shared address (a wildcard shares all). */
+    boolean clashesWith(Listener other) {
+      return endpoint.port() == other.endpoint.port()
+          && (address.isAnyLocalAddress()
+              || other.address.isAnyLocalAddress()
+              || address.equals(other.address));
     }
   }
 
@@ -54,20 +63,15 @@ final class ListenAddresses {
    * Two of the node's own listeners on one port: each port is free before start-up, and whichever
    * server binds second fails after the first has created state (the Raft server its groups'
    * directories), or, for the event bus, after the HTTP server took the port, shares it and answers
-   * nothing. A wildcard address overlaps every address.
+   * nothing.
    */
-  private static void requireApart(
-      Endpoint first, InetAddress firstAddress, Endpoint second, InetAddress secondAddress) {
-    boolean overlap =
-        firstAddress.isAnyLocalAddress()
-            || secondAddress.isAnyLocalAddress()
-            || firstAddress.equals(secondAddress);
-    if (overlap && first.port() == second.port()) {
+  private static void requireApart(Listener earlier, Listener later) {
+    if (later.clashesWith(earlier)) {
       throw new ConfigException(
-          second.portKey(),
-          second.port()
+          later.endpoint().portKey(),
+          later.endpoint().port()
               + " is also "
-              + first.portKey()
+              + earlier.endpoint().portKey()
               + "; each listener needs a port of its own");
     }
   }
@@ -93,10 +97,11 @@ final class ListenAddresses {
         key, "'" + host + "' (" + address.getHostAddress() + ") is not an address of this machine");
   }
 
-  private static void requireFree(Endpoint endpoint, InetAddress address) {
+  private static void requireFree(Listener listener) {
+    Endpoint endpoint = listener.endpoint();
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true); // as the servers bind: a port in TIME_WAIT is free
-      probe.bind(new InetSocketAddress(address, endpoint.port()));
+      probe.bind(new InetSocketAddress(listener.address(), endpoint.port()));
     } catch (IOException e) {
       throw new ConfigException(
           endpoint.portKey(),

@@ -326,14 +326,15 @@ public final class MeridianNode {
     if (!lifecycle.beginDraining()) {
       return;
     }
+    boolean interrupted = false;
     if (served) {
       log.info("draining");
-      if (!notice.isZero()) {
-        try {
-          Thread.sleep(notice.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+      try {
+        Thread.sleep(notice.toMillis());
+      } catch (InterruptedException e) {
+        // Ends the notice early, not the stop: with the flag set again here, the waits below
+        // would fail at once and leave Vert.x, Raft and the store open. Set again at the end.
+        interrupted = true;
       }
     }
     if (vertx != null) {
@@ -359,6 +360,9 @@ public final class MeridianNode {
     lifecycle.transition(NodeLifecycle.State.STOPPED);
     if (served) {
       log.info("stopped");
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -174,12 +174,12 @@ final class HintedHandoff {
                   .onSuccess(
                       count -> {
                         if (targetLeftRing) {
-                          obsolete += count;
+                          obsolete += count; // the rebalance repair covers the target's ranges
                         } else {
                           expired += count;
-                        }
-                        if (count > 0) {
-                          onExpired.accept(target);
+                          if (count > 0) {
+                            onExpired.accept(target);
+                          }
                         }
                       });
             })
