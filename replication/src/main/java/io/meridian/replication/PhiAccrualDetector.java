@@ -125,7 +125,6 @@ public final class PhiAccrualDetector {
     return intervalCount;
   }
 
-  /** The time of the last heartbeat, or -1 if none has arrived. */
   /**
    * Restarts the wait for the next heartbeat at {@code nowMillis} without recording an interval:
    * after this node itself was paused (a stop signal, a long GC), the silence was ours, not the
@@ -137,6 +136,7 @@ public final class PhiAccrualDetector {
     }
   }
 
+  /** The time of the last heartbeat, or -1 if none has arrived. */
   public long lastHeartbeatMillis() {
     return lastHeartbeatMillis;
   }
