@@ -68,10 +68,10 @@ public final class Membership {
   /**
    * Takes members that have been gone for the cooldown off the ring.
    *
-   * @return whether the ring changed
+   * @return the members taken off, if any (the ring changed)
    */
-  public boolean onTick(long nowMillis) {
-    boolean changed = false;
+  public List<String> onTick(long nowMillis) {
+    List<String> takenOff = new ArrayList<>();
     for (Ring.Node node : List.copyOf(ring.nodes())) {
       String id = node.id();
       if (id.equals(self.id()) || joined.contains(id)) {
@@ -81,10 +81,10 @@ public final class Membership {
       long since = absentSince.computeIfAbsent(id, absent -> nowMillis);
       if (nowMillis - since >= settings.cooldownMs()) {
         ring = ring.without(id);
-        changed = true;
+        takenOff.add(id);
       }
     }
-    return changed;
+    return takenOff;
   }
 
   /** Whether {@code id} is on the ring (places keys). */

@@ -186,6 +186,18 @@ public final class ReplicationNode {
                 : StoreUpdate.Outcome.write(value, 0));
   }
 
+  /**
+   * A member gone for the cooldown is forgotten, so that a restart of this node does not put it
+   * back on the ring, where every other node has taken it off; it is remembered again if it joins.
+   */
+  private void forgetMember(String id) {
+    store.update(
+        Table.META,
+        (MEMBER_PREFIX + id).getBytes(UTF_8),
+        current ->
+            current.isPresent() ? StoreUpdate.Outcome.delete(0) : StoreUpdate.Outcome.unchanged(0));
+  }
+
   private Future<Void> loadRememberedMembers() {
     return runtime
         .onNode(
@@ -298,7 +310,9 @@ public final class ReplicationNode {
         runtime.send(peer, new PeerMessage.Heartbeat());
       }
     }
-    if (membership.onTick(now)) {
+    List<String> takenOffTheRing = membership.onTick(now);
+    if (!takenOffTheRing.isEmpty()) {
+      takenOffTheRing.forEach(this::forgetMember);
       scheduleRebalance();
     }
     if (now >= rebalanceAtMillis) {

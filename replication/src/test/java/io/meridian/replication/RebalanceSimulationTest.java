@@ -102,6 +102,29 @@ class RebalanceSimulationTest {
     assertThat(returned).as("keys back on {n1, n2}").isGreaterThan(KEYS / 10);
   }
 
+  /**
+   * A member gone past the cooldown is off every ring; a node restarted after that must not put it
+   * back from what it remembered, or for a cooldown its preference lists differ from everyone
+   * else's (its quorum writes hint to the departed node instead of reaching a real replica).
+   */
+  @Test
+  void aMemberTakenOffTheRing_staysOffItWhenANodeRestarts() {
+    Simulation simulation = new Simulation(13);
+    SimulatedCluster cluster =
+        threeNodesInOneRegion(simulation, "replication.n=2", "failureDetector.cooldownMs=10000");
+    simulation.runFor(8_000);
+    cluster.crash("n2");
+    simulation.runFor(20_000); // past the cooldown: n2 is off the ring
+    cluster.crash("n3");
+    cluster.restart("n3");
+    simulation.runFor(2_000);
+
+    assertThat(cluster.node("n3").protocol().status().members())
+        .filteredOn(member -> member.member().id().equals("n2"))
+        .noneMatch(ClusterStatus.MemberView::inRing);
+    assertRingsAgree(cluster);
+  }
+
   /** n1, n2 and n3 in region eu; writes wait for two replicas, repairs only on ring changes. */
   private static SimulatedCluster threeNodesInOneRegion(
       Simulation simulation, String... overrides) {
