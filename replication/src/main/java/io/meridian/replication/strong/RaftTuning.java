@@ -23,10 +23,16 @@ import org.apache.ratis.util.TimeDuration;
  *     (possibly elsewhere); a SIGSTOPped leader costs this much per attempt
  * @param retryPause the pause between attempts
  * @param retryCacheExpiry how long a server remembers a request's reply; far longer than any
- *     request's retries last (deadline plus one attempt), so a retried write never applies twice
+ *     request's retries last (deadline plus one attempt), so a retried write never applies twice.
+ *     Not longer: the cache holds every call's reply until it expires, ten minutes of them filled a
+ *     256 MiB heap under a steady load (the client sessions of {@link StrongStateMachine} keep a
+ *     write from applying twice beyond it)
  * @param snapshotThreshold log entries after which a group takes a snapshot
  * @param snapshotsRetained snapshot files kept per group
  * @param maxEntryBytes the largest log entry (a value at the configured limit plus its key)
+ * @param logCacheBytes how much of its log each group keeps in memory: Ratis' default of six
+ *     segments up to 200 MB each group let eight groups of 1 MiB values outgrow a small heap; an
+ *     eighth of the heap over all groups, and room for at least two of the largest entries
  * @param tripsInFlight trips through Raft this node's writes, and apart from them its linearizable
  *     reads, may have in flight at once over all groups ({@link TripGate}): one per core, and at
  *     least two, for a trip's cost is CPU
@@ -42,6 +48,7 @@ record RaftTuning(
     long snapshotThreshold,
     int snapshotsRetained,
     int maxEntryBytes,
+    long logCacheBytes,
     int tripsInFlight,
     Duration tripLease) {
 
@@ -60,15 +67,19 @@ record RaftTuning(
     long election = config.raft().electionTimeoutMs();
     long httpBudget = config.http().requestTimeoutMs() - 1_000;
     long deadline = Math.max(1_000, Math.min(4 * election, httpBudget));
+    long attempt = Math.max(500, Math.min(election, deadline / 2));
+    int maxEntryBytes = config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 4096;
+    long heapShare = Runtime.getRuntime().maxMemory() / 8 / config.raft().groups();
     return new RaftTuning(
         Duration.ofMillis(election),
         Duration.ofMillis(deadline),
-        Duration.ofMillis(Math.max(500, Math.min(election, deadline / 2))),
+        Duration.ofMillis(attempt),
         Duration.ofMillis(50),
-        Duration.ofMinutes(10),
+        Duration.ofMillis(Math.max(60_000, 4 * (deadline + attempt))),
         SNAPSHOT_THRESHOLD,
         SNAPSHOTS_RETAINED,
-        config.limits().maxValueBytes() + config.limits().maxKeyBytes() + 4096,
+        maxEntryBytes,
+        Math.max(heapShare, 2L * maxEntryBytes),
         Math.max(2, Runtime.getRuntime().availableProcessors()),
         Duration.ofMillis(election / 10));
   }
@@ -83,6 +94,7 @@ record RaftTuning(
         threshold,
         snapshotsRetained,
         maxEntryBytes,
+        logCacheBytes,
         tripsInFlight,
         tripLease);
   }
@@ -134,6 +146,9 @@ record RaftTuning(
         properties, SizeInBytes.valueOf(Math.max(8L << 20, 4L * entryLimit.getSize())));
     // Small: every group preallocates this on disk, and eight groups should not take a small disk.
     RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(64 << 10));
+    // Followers behind what is cached are sent entries read back from disk.
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, 2);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(logCacheBytes));
     GrpcConfigKeys.setMessageSizeMax(
         properties, SizeInBytes.valueOf(Math.max(64L << 20, 4L * entryLimit.getSize())));
     return properties;
