@@ -108,6 +108,11 @@ final class HttpApi {
         ctx.next();
         return;
       }
+      if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+        // curl and others wait up to a second for this go-ahead before they send a larger body;
+        // it comes only once the declared length has passed the check above.
+        ctx.response().writeContinue();
+      }
       Buffer body = Buffer.buffer();
       request.handler(
           chunk -> {

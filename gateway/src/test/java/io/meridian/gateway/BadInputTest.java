@@ -508,6 +508,35 @@ class BadInputTest {
   }
 
   @Test
+  void putKey_expectingContinue_getsTheGoAheadBeforeTheBody() throws IOException {
+    try (Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(
+          socket,
+          RawHttp.head("PUT", "/v1/keys/continued", "Content-Length: 5", "Expect: 100-continue"));
+      assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(100);
+      RawHttp.send(socket, "hello");
+      assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(200);
+    }
+    assertThat(node.get("/v1/keys/continued").body()).isEqualTo("hello".getBytes(UTF_8));
+    mutationsBefore = node.storedMutations();
+  }
+
+  @Test
+  void putKey_expectingContinue_overMaxValue_is413WithoutTheGoAhead() throws IOException {
+    try (Socket socket = RawHttp.connect(node.port())) {
+      RawHttp.send(
+          socket,
+          RawHttp.head(
+              "PUT",
+              "/v1/keys/not-continued",
+              "Content-Length: " + (MAX_VALUE_BYTES + 1),
+              "Expect: 100-continue"));
+      assertProblem(RawHttp.read(socket.getInputStream()), 413, "payload-too-large");
+    }
+    assertProblem(node.get("/v1/keys/not-continued"), 404, "not-found");
+  }
+
+  @Test
   void putKey_exactlyMaxValue_isStored() {
     byte[] value = new byte[MAX_VALUE_BYTES];
     Arrays.fill(value, (byte) 'v');

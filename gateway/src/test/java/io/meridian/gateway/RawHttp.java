@@ -78,6 +78,9 @@ final class RawHttp {
         contentLength = Long.parseLong(value);
       }
     }
+    if (status < 200) { // an interim response (100 Continue) has no body
+      return new Reply(status, headers, new byte[0]);
+    }
     byte[] body = contentLength >= 0 ? in.readNBytes((int) contentLength) : in.readAllBytes();
     if (contentLength >= 0 && body.length < contentLength) {
       throw new EOFException("the body ended after " + body.length + " of " + contentLength);
