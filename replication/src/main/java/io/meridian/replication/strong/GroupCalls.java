@@ -171,7 +171,8 @@ final class GroupCalls {
       long deadlineNanos,
       Resend resend) {
     StrongRetryPolicy.Attempts attempts =
-        retryPolicy.begin(command.nonce(), deadlineNanos, resend.target() != null);
+        retryPolicy.begin(
+            command.nonce(), deadlineNanos, resend.target() != null || mode == Mode.STALE_READ);
     if (resend.maybeApplied()) {
       attempts.followsAnUnknownOutcome();
     }

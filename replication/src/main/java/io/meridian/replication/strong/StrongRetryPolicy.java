@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.client.retry.ClientRetryEvent;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
@@ -89,7 +90,9 @@ final class StrongRetryPolicy implements RetryPolicy {
   /**
    * Starts tracking the request with {@code nonce}; call {@link #finish} when it completes. A call
    * sent to one chosen server is {@code pinned}: Ratis' client retries it at that server only, so a
-   * "not leader" answer ends it, and the caller sends it again to the leader the answer suggests.
+   * "not leader" answer ends it, and the caller sends it again to the leader the answer suggests. A
+   * pinned stale read ends at its first failure, for the caller to ask the next voter: any voter
+   * can answer it, and the one asked may be down for good.
    */
   Attempts begin(long nonce, long deadlineNanos, boolean pinned) {
     Attempts attempts = new Attempts(deadlineNanos, pinned);
@@ -113,7 +116,9 @@ final class StrongRetryPolicy implements RetryPolicy {
     if (event.getCause() != null) {
       attempts.failedWith(event.getCause());
       if (appendedButUntracked(event.getCause())
-          || (attempts.pinned && event.getCause() instanceof NotLeaderException)) {
+          || (attempts.pinned
+              && (event.getCause() instanceof NotLeaderException
+                  || clientEvent.getRequest().is(RaftClientRequestProto.TypeCase.STALEREAD)))) {
         return NO_RETRY_ACTION;
       }
     }

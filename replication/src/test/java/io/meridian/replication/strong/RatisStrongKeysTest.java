@@ -509,6 +509,33 @@ class RatisStrongKeysTest {
   }
 
   /**
+   * A node that votes in no group sends a stale read to a voter; one that is down must not cost the
+   * read its deadline (it was sent to that voter until then, and failed).
+   */
+  @Test
+  void staleRead_atANodeThatVotesInNoGroup_goesOnToAnotherVoter_whenOneIsDown() throws Exception {
+    long revision = get(nodes[0].put("k", bytes("v1"), "text/plain", Precondition.none()));
+    for (int i = 0; i < 3; i++) {
+      awaitLocalValue(i, "k", revision, "v1");
+    }
+    RaftMember fourth = new RaftMember("n4", "r4", "127.0.0.1:" + freePort());
+    try (LmdbStore store =
+            LmdbStore.open(
+                dir.resolve("data-4"),
+                new ConfigLoader().defaults().storage(),
+                HybridLogicalClock.system(),
+                new SimpleMeterRegistry());
+        RatisStrongKeys outsider =
+            RatisStrongKeys.startWith(
+                fourth, dir.resolve("raft-4"), tuning, placement, store, () -> Long.MAX_VALUE)) {
+      // The voter it asks first: the group's first.
+      stopNode(members.indexOf(placement.groupOf("k").voters().get(0)));
+      Optional<StrongKeys.Value> read = get(outsider.get("k", true));
+      assertThat(read.map(StrongKeys.Value::revision)).hasValue(revision);
+    }
+  }
+
+  /**
    * Waits until node {@code i}'s own replica shows {@code key} at {@code revision} (a stale read is
    * served by the node's replica when it has one).
    */
