@@ -482,16 +482,8 @@ class RatisStrongKeysTest {
 
   @Test
   void groupStatus_atANodeThatVotesInNoGroup_namesTheLeadersTheVotersName() throws Exception {
-    RaftMember fourth = new RaftMember("n4", "r4", "127.0.0.1:" + freePort());
-    try (LmdbStore store =
-            LmdbStore.open(
-                dir.resolve("data-4"),
-                new ConfigLoader().defaults().storage(),
-                HybridLogicalClock.system(),
-                new SimpleMeterRegistry());
-        RatisStrongKeys outsider =
-            RatisStrongKeys.startWith(
-                fourth, dir.resolve("raft-4"), tuning, placement, store, () -> Long.MAX_VALUE)) {
+    try (Outsider fourth = startOutsider()) {
+      RatisStrongKeys outsider = fourth.keys();
       await()
           .atMost(WAIT)
           .untilAsserted(
@@ -518,16 +510,8 @@ class RatisStrongKeysTest {
     for (int i = 0; i < 3; i++) {
       awaitLocalValue(i, "k", revision, "v1");
     }
-    RaftMember fourth = new RaftMember("n4", "r4", "127.0.0.1:" + freePort());
-    try (LmdbStore store =
-            LmdbStore.open(
-                dir.resolve("data-4"),
-                new ConfigLoader().defaults().storage(),
-                HybridLogicalClock.system(),
-                new SimpleMeterRegistry());
-        RatisStrongKeys outsider =
-            RatisStrongKeys.startWith(
-                fourth, dir.resolve("raft-4"), tuning, placement, store, () -> Long.MAX_VALUE)) {
+    try (Outsider fourth = startOutsider()) {
+      RatisStrongKeys outsider = fourth.keys();
       // The voter it asks first: the group's first.
       stopNode(members.indexOf(placement.groupOf("k").voters().get(0)));
       Optional<StrongKeys.Value> read = get(outsider.get("k", true));
@@ -611,6 +595,29 @@ class RatisStrongKeysTest {
 
   private void startNode(int i) {
     startNode(i, store -> store);
+  }
+
+  /** A fourth node, n4, that votes in no group of the placement. */
+  private record Outsider(LmdbStore store, RatisStrongKeys keys) implements AutoCloseable {
+    @Override
+    public void close() {
+      keys.close();
+      store.close();
+    }
+  }
+
+  private Outsider startOutsider() {
+    RaftMember fourth = new RaftMember("n4", "r4", "127.0.0.1:" + freePort());
+    LmdbStore store =
+        LmdbStore.open(
+            dir.resolve("data-4"),
+            new ConfigLoader().defaults().storage(),
+            HybridLogicalClock.system(),
+            new SimpleMeterRegistry());
+    return new Outsider(
+        store,
+        RatisStrongKeys.startWith(
+            fourth, dir.resolve("raft-4"), tuning, placement, store, () -> Long.MAX_VALUE));
   }
 
   /** Starts node {@code i} on its store as {@code wrap} returns it. */
