@@ -28,6 +28,9 @@ import org.apache.ratis.util.TimeDuration;
  *     256 MiB heap under a steady load (the client sessions of {@link StrongStateMachine} keep a
  *     write from applying twice beyond it)
  * @param snapshotThreshold log entries after which a group takes a snapshot
+ * @param snapshotLogBytes log bytes after which a group asks for a snapshot, or after as many as
+ *     its last snapshot holds if that is more ({@link LogSizeSnapshots}); the log is cut back to
+ *     each snapshot
  * @param snapshotsRetained snapshot files kept per group
  * @param maxEntryBytes the largest log entry (a value at the configured limit plus its key)
  * @param logCacheBytes how much of its log each group keeps in memory: Ratis' default of six
@@ -46,6 +49,7 @@ record RaftTuning(
     Duration retryPause,
     Duration retryCacheExpiry,
     long snapshotThreshold,
+    long snapshotLogBytes,
     int snapshotsRetained,
     int maxEntryBytes,
     long logCacheBytes,
@@ -53,6 +57,7 @@ record RaftTuning(
     Duration tripLease) {
 
   static final long SNAPSHOT_THRESHOLD = 20_000;
+  static final long SNAPSHOT_LOG_BYTES = 64L << 20;
   static final int SNAPSHOTS_RETAINED = 2;
   static final Duration STATUS_QUESTION_TIMEOUT = Duration.ofMillis(500);
 
@@ -77,6 +82,7 @@ record RaftTuning(
         Duration.ofMillis(50),
         Duration.ofMillis(Math.max(60_000, 4 * (deadline + attempt))),
         SNAPSHOT_THRESHOLD,
+        SNAPSHOT_LOG_BYTES,
         SNAPSHOTS_RETAINED,
         maxEntryBytes,
         Math.max(heapShare, 2L * maxEntryBytes),
@@ -84,14 +90,16 @@ record RaftTuning(
         Duration.ofMillis(election / 10));
   }
 
-  RaftTuning withSnapshotThreshold(long threshold) {
+  /** These settings with snapshots after {@code entries} log entries or {@code logBytes}. */
+  RaftTuning withSnapshotTriggers(long entries, long logBytes) {
     return new RaftTuning(
         electionTimeout,
         requestDeadline,
         attemptTimeout,
         retryPause,
         retryCacheExpiry,
-        threshold,
+        entries,
+        logBytes,
         snapshotsRetained,
         maxEntryBytes,
         logCacheBytes,
@@ -131,6 +139,9 @@ record RaftTuning(
     // The log is kept only up to the latest snapshot; a follower that is further behind gets the
     // snapshot installed instead. This bounds the log of a group with a long-dead voter.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    // Each snapshot cuts the log back (by default only once 1,024 entries have passed since the
+    // last cut, a gigabyte of the largest values).
+    RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
 
     // Ratis appends (and replicates, and fsyncs) a metadata entry each time the commit index moves,
     // so that a restarted server can apply committed entries before it hears from a leader. It

@@ -49,6 +49,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -100,6 +101,7 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
   private static final byte[] PLACEMENT_KEY = "strong.placement".getBytes(UTF_8);
   private static final long AGREE_INTERVAL_MILLIS = 500;
   private static final int CALL_QUEUE = 10_000;
+  private static final long SNAPSHOT_REQUEST_TIMEOUT_MILLIS = 60_000;
 
   /**
    * Event loops for the Raft server's inbound calls ({@link RaftServerTransport}); each handler is
@@ -234,7 +236,9 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
                                     leaderChanges
                                         .computeIfAbsent(uuid, any -> new AtomicLong())
                                         .incrementAndGet(),
-                                reads -> readAsLeader(uuid, reads))))
+                                reads -> readAsLeader(uuid, reads),
+                                new LogSizeSnapshots(
+                                    tuning.snapshotLogBytes(), () -> askForSnapshot(groupId)))))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.repairs = new ScheduledThreadPoolExecutor(1, daemon("meridian-strong-repair"));
@@ -569,6 +573,27 @@ public final class RatisStrongKeys implements StrongKeys, AutoCloseable {
         mode == Mode.WRITE,
         MAX_BATCH,
         tuning.maxEntryBytes());
+  }
+
+  /**
+   * Asks this node's replica of {@code group} for a snapshot ({@link LogSizeSnapshots}). Off the
+   * group's updater thread, which asks: that thread is the one to take it.
+   */
+  private CompletableFuture<?> askForSnapshot(RaftGroupId group) {
+    SnapshotManagementRequest request =
+        SnapshotManagementRequest.newCreate(
+            ClientId.randomId(),
+            server.getId(),
+            group,
+            nonce(),
+            SNAPSHOT_REQUEST_TIMEOUT_MILLIS,
+            1);
+    try {
+      return CompletableFuture.supplyAsync(() -> server.snapshotManagementAsync(request), setup)
+          .thenCompose(reply -> reply);
+    } catch (RejectedExecutionException closing) {
+      return CompletableFuture.failedFuture(closing);
+    }
   }
 
   private static RaftGroup raftGroup(Placement.Group group) {

@@ -94,6 +94,7 @@ final class StrongStateMachine extends BaseStateMachine {
   private final Runnable onFatal;
   private final Runnable onNewLeader;
   private final Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader;
+  private final LogSizeSnapshots logSize;
   private final byte[] metaKey;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final AtomicBoolean failed = new AtomicBoolean();
@@ -139,18 +140,21 @@ final class StrongStateMachine extends BaseStateMachine {
    * @param onNewLeader called each time this replica learns of a new leader of the group
    * @param asLeader answers reads sent to this replica as the group's leader ({@link
    *     StrongCommand.LeaderRead}), empty if it cannot
+   * @param logSize told of each entry applied and each snapshot, asks for snapshots by log size
    */
   StrongStateMachine(
       UUID group,
       Store store,
       Runnable onFatal,
       Runnable onNewLeader,
-      Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader) {
+      Function<StrongCommand, CompletableFuture<Optional<StrongReply>>> asLeader,
+      LogSizeSnapshots logSize) {
     this.group = group;
     this.store = store;
     this.onFatal = onFatal;
     this.onNewLeader = onNewLeader;
     this.asLeader = asLeader;
+    this.logSize = logSize;
     this.metaKey = StrongRecord.metaKey(group);
   }
 
@@ -163,6 +167,7 @@ final class StrongStateMachine extends BaseStateMachine {
               super.initialize(server, groupId, raftStorage);
               storage.init(raftStorage);
               latestSnapshot = storage.getLatestSnapshot();
+              logSize.snapshotTaken(sizeOf(latestSnapshot));
               recover();
             });
   }
@@ -180,8 +185,13 @@ final class StrongStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     getLifeCycle().transition(LifeCycle.State.STARTING);
     latestSnapshot = storage.loadLatestSnapshot();
+    logSize.snapshotTaken(sizeOf(latestSnapshot));
     recover();
     getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  private static long sizeOf(SingleFileSnapshotInfo snapshot) {
+    return snapshot == null ? 0 : snapshot.getFile().getPath().toFile().length();
   }
 
   @Override
@@ -272,6 +282,7 @@ final class StrongStateMachine extends BaseStateMachine {
     committed = commit;
     commit.exceptionally(this::fatal);
     updateLastAppliedTermIndex(at);
+    logSize.applied(entry.getSerializedSize());
     return CompletableFuture.completedFuture(toMessage(reply));
   }
 
@@ -545,6 +556,7 @@ final class StrongStateMachine extends BaseStateMachine {
     SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(info, last);
     storage.updateLatestSnapshot(taken);
     latestSnapshot = taken;
+    logSize.snapshotTaken(file.length());
     // The snapshot's index may be a leader's no-op after the last write; recording it keeps the
     // next start from reloading a snapshot that LMDB already holds.
     StoreFutures.join(

@@ -75,7 +75,7 @@ class RatisStrongKeysTest {
     placement = Placement.compute("test", GROUPS, members);
     MeridianConfig config =
         new ConfigLoader().load(Optional.empty(), List.of("raft.electionTimeoutMs=500"));
-    tuning = RaftTuning.from(config).withSnapshotThreshold(64);
+    tuning = RaftTuning.from(config).withSnapshotTriggers(64, RaftTuning.SNAPSHOT_LOG_BYTES);
     for (int i = 0; i < 3; i++) {
       startNode(i);
     }
@@ -324,6 +324,32 @@ class RatisStrongKeysTest {
             () ->
                 assertThat(get(nodes[leader].get("k", true)).map(v -> v.revision()))
                     .hasValue(after));
+  }
+
+  /** Entries of large values: a snapshot comes by log size long before the entry count. */
+  @Test
+  void aGroupsLogOfLargeValues_isSnapshottedByItsSize() throws Exception {
+    restartWith(tuning.withSnapshotTriggers(1_000_000, 64 << 10));
+    byte[] value = new byte[8 << 10];
+    for (int i = 0; i < 40; i++) {
+      value[0] = (byte) i;
+      get(nodes[leaderOf("k")].put("k", value, "application/octet-stream", Precondition.none()));
+    }
+    for (int i = 0; i < 3; i++) {
+      Path raft = dir.resolve("raft-" + i);
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                try (Stream<Path> files = Files.walk(raft)) {
+                  assertThat(
+                          files.filter(
+                              p -> p.getFileName().toString().matches("snapshot\\.\\d+_\\d+")))
+                      .as("snapshots in %s", raft)
+                      .isNotEmpty();
+                }
+              });
+    }
   }
 
   @Test
@@ -622,14 +648,19 @@ class RatisStrongKeysTest {
 
   /** Starts node {@code i} on its store as {@code wrap} returns it. */
   private void restartWithElectionTimeoutMs(long electionTimeoutMs) {
-    for (int i = 0; i < 3; i++) {
-      stopNode(i);
-    }
-    tuning =
+    restartWith(
         RaftTuning.from(
                 new ConfigLoader()
                     .load(Optional.empty(), List.of("raft.electionTimeoutMs=" + electionTimeoutMs)))
-            .withSnapshotThreshold(64);
+            .withSnapshotTriggers(64, RaftTuning.SNAPSHOT_LOG_BYTES));
+  }
+
+  /** Restarts every node with {@code settings}. */
+  private void restartWith(RaftTuning settings) {
+    for (int i = 0; i < 3; i++) {
+      stopNode(i);
+    }
+    tuning = settings;
     for (int i = 0; i < 3; i++) {
       startNode(i);
     }

@@ -541,7 +541,9 @@ class StrongStateMachineTest {
             store,
             onFatal,
             () -> {},
-            reads -> CompletableFuture.completedFuture(Optional.empty()));
+            reads -> CompletableFuture.completedFuture(Optional.empty()),
+            new LogSizeSnapshots(
+                RaftTuning.SNAPSHOT_LOG_BYTES, () -> CompletableFuture.completedFuture(null)));
     machine.initialize(server(), RaftGroupId.valueOf(GROUP), storage);
     return machine;
   }
