@@ -228,7 +228,7 @@ final class HttpApi {
     if (path.startsWith(SetRoutes.PREFIX)) {
       return "GET, HEAD, POST, DELETE";
     }
-    if (path.equals(AdminRoutes.REPAIR)) {
+    if (path.equals(AdminRoutes.REPAIR) || path.equals(AdminRoutes.REPAIR + "/")) {
       return "POST";
     }
     return "GET, HEAD";

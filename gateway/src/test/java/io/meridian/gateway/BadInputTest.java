@@ -632,6 +632,9 @@ class BadInputTest {
     Reply repair = node.method("GET", "/v1/admin/repair");
     assertProblem(repair, 405, "method-not-allowed");
     assertThat(repair.header("Allow")).isEqualTo("POST");
+    Reply slashed = node.method("GET", "/v1/admin/repair/"); // routed as /v1/admin/repair
+    assertProblem(slashed, 405, "method-not-allowed");
+    assertThat(slashed.header("Allow")).isEqualTo("POST");
     assertCounterUnchanged();
     assertSetUnchanged();
   }
