@@ -14,40 +14,36 @@ class ClosingDivisionNoiseTest {
   private final LoggerContext context = new LoggerContext();
   private final ClosingDivisionNoise filter = new ClosingDivisionNoise();
 
+  private static final String DIVISION = "org.apache.ratis.server.RaftServer$Division";
+
   @Test
   void aCallToAClosingReplica_isLeftOut() {
     ServerNotReadyException closing =
         new ServerNotReadyException(
             "n3@group-4B5: is not in [STARTING, RUNNING]: current state is CLOSING");
-    assertThat(filter.decide(event("org.apache.ratis.server.RaftServer$Division", closing)))
-        .isEqualTo(FilterReply.DENY);
+    assertThat(decide(DIVISION, closing)).isEqualTo(FilterReply.DENY);
   }
 
   @Test
   void otherRatisErrors_andOtherLoggers_areKept() {
     ServerNotReadyException starting =
         new ServerNotReadyException("n3@group-4B5: is not in [RUNNING]: current state is STARTING");
-    assertThat(filter.decide(event("org.apache.ratis.server.RaftServer$Division", starting)))
-        .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(decide(DIVISION, starting)).isEqualTo(FilterReply.NEUTRAL);
     assertThat(
-            filter.decide(
-                event(
-                    "io.meridian.replication.strong.RatisStrongKeys",
-                    new ServerNotReadyException("current state is CLOSING"))))
+            decide(
+                "io.meridian.replication.strong.RatisStrongKeys",
+                new ServerNotReadyException("current state is CLOSING")))
         .isEqualTo(FilterReply.NEUTRAL);
-    assertThat(
-            filter.decide(
-                event(
-                    "org.apache.ratis.server.RaftServer$Division",
-                    new IllegalStateException("current state is CLOSING"))))
+    assertThat(decide(DIVISION, new IllegalStateException("current state is CLOSING")))
         .isEqualTo(FilterReply.NEUTRAL);
-    assertThat(filter.decide(event("org.apache.ratis.server.RaftServer$Division", null)))
-        .isEqualTo(FilterReply.NEUTRAL);
+    assertThat(decide(DIVISION, null)).isEqualTo(FilterReply.NEUTRAL);
   }
 
-  private LoggingEvent event(String loggerName, Throwable thrown) {
+  /** What the filter makes of an error logged by {@code loggerName} with {@code thrown}. */
+  private FilterReply decide(String loggerName, Throwable thrown) {
     Logger logger = context.getLogger(loggerName);
-    return new LoggingEvent(
-        Logger.class.getName(), logger, Level.ERROR, "Failed appendEntries", thrown, null);
+    return filter.decide(
+        new LoggingEvent(
+            Logger.class.getName(), logger, Level.ERROR, "Failed appendEntries", thrown, null));
   }
 }

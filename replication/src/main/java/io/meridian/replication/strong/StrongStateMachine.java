@@ -166,8 +166,7 @@ final class StrongStateMachine extends BaseStateMachine {
             () -> {
               super.initialize(server, groupId, raftStorage);
               storage.init(raftStorage);
-              latestSnapshot = storage.getLatestSnapshot();
-              logSize.snapshotTaken(sizeOf(latestSnapshot));
+              setLatestSnapshot(storage.getLatestSnapshot());
               recover();
             });
   }
@@ -184,14 +183,15 @@ final class StrongStateMachine extends BaseStateMachine {
   @Override
   public void reinitialize() throws IOException {
     getLifeCycle().transition(LifeCycle.State.STARTING);
-    latestSnapshot = storage.loadLatestSnapshot();
-    logSize.snapshotTaken(sizeOf(latestSnapshot));
+    setLatestSnapshot(storage.loadLatestSnapshot());
     recover();
     getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
-  private static long sizeOf(SingleFileSnapshotInfo snapshot) {
-    return snapshot == null ? 0 : snapshot.getFile().getPath().toFile().length();
+  /** Caches {@code snapshot} (null: none) and counts the log by size from it. */
+  private void setLatestSnapshot(SingleFileSnapshotInfo snapshot) {
+    latestSnapshot = snapshot;
+    logSize.snapshotTaken(snapshot == null ? 0 : snapshot.getFile().getPath().toFile().length());
   }
 
   @Override
@@ -555,8 +555,7 @@ final class StrongStateMachine extends BaseStateMachine {
     FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
     SingleFileSnapshotInfo taken = new SingleFileSnapshotInfo(info, last);
     storage.updateLatestSnapshot(taken);
-    latestSnapshot = taken;
-    logSize.snapshotTaken(file.length());
+    setLatestSnapshot(taken);
     // The snapshot's index may be a leader's no-op after the last write; recording it keeps the
     // next start from reloading a snapshot that LMDB already holds.
     StoreFutures.join(
